@@ -1,0 +1,40 @@
+package codec
+
+import "encoding/json"
+
+// AppendArgs appends the JSON array of args to dst, replacing every []byte
+// found anywhere inside them (slices, maps, struct fields, pointers) with
+// {"_placeholder":true,"num":N} in depth-first order, and returns the
+// attachments in that order. json.RawMessage and json.Marshaler values are
+// written as they are. Values that cannot contain []byte are marshalled by
+// encoding/json directly (the check is cached per type). A value that does
+// not marshal is an error naming its index.
+func AppendArgs(dst []byte, args []any) ([]byte, [][]byte, error) { panic("unimplemented") }
+
+// Args are the decoded-on-demand arguments of an event or ack: raw JSON
+// elements plus the attachments their placeholders point at. An Args is
+// read-only and safe to share.
+type Args struct {
+	Raw         []json.RawMessage
+	Attachments [][]byte
+}
+
+// SplitArgs splits a JSON array into Args with the given attachments.
+func SplitArgs(data json.RawMessage, attachments [][]byte) (Args, error) { panic("unimplemented") }
+
+// Len returns the number of arguments.
+func (a Args) Len() int { return len(a.Raw) }
+
+// Decode decodes argument i into v (a non-nil pointer), resolving
+// placeholders: into []byte (or a []byte field) the attachment itself; into
+// any (or a map/slice of any) placeholders become []byte and numbers float64.
+// A missing index is ErrNoArg; a mismatch is the json error, wrapped with the
+// index. It never panics.
+func (a Args) Decode(i int, v any) error { panic("unimplemented") }
+
+// Values decodes every argument into any (placeholders become []byte).
+func (a Args) Values() ([]any, error) { panic("unimplemented") }
+
+// AppendJSON appends the JSON array of the arguments with their placeholders,
+// byte for byte as received, so a handler can re-emit them unchanged.
+func (a Args) AppendJSON(dst []byte) []byte { panic("unimplemented") }
