@@ -17,13 +17,26 @@ func AppendArgs(dst []byte, args []any) ([]byte, [][]byte, error) { panic("unimp
 type Args struct {
 	Raw         []json.RawMessage
 	Attachments [][]byte
+	// Values, when non-nil, holds the arguments as Go values from an
+	// in-process peer; Raw and Attachments are then unused. Decode assigns a
+	// value directly when its type fits the target and otherwise converts it
+	// through JSON (with []byte kept as bytes).
+	Values []any
 }
+
+// ArgsOf returns Args over Go values (the in-process form).
+func ArgsOf(values ...any) Args { panic("unimplemented") }
 
 // SplitArgs splits a JSON array into Args with the given attachments.
 func SplitArgs(data json.RawMessage, attachments [][]byte) (Args, error) { panic("unimplemented") }
 
 // Len returns the number of arguments.
-func (a Args) Len() int { return len(a.Raw) }
+func (a Args) Len() int {
+	if a.Values != nil {
+		return len(a.Values)
+	}
+	return len(a.Raw)
+}
 
 // Decode decodes argument i into v (a non-nil pointer), resolving
 // placeholders: into []byte (or a []byte field) the attachment itself; into
@@ -32,8 +45,8 @@ func (a Args) Len() int { return len(a.Raw) }
 // index. It never panics.
 func (a Args) Decode(i int, v any) error { panic("unimplemented") }
 
-// Values decodes every argument into any (placeholders become []byte).
-func (a Args) Values() ([]any, error) { panic("unimplemented") }
+// Any decodes every argument into any (placeholders become []byte).
+func (a Args) Any() ([]any, error) { panic("unimplemented") }
 
 // AppendJSON appends the JSON array of the arguments with their placeholders,
 // byte for byte as received, so a handler can re-emit them unchanged.

@@ -30,6 +30,11 @@ type Packet struct {
 	HasID       bool
 	Data        json.RawMessage
 	Attachments [][]byte
+	// Values is the in-process form of an EVENT or ACK payload (the event
+	// name first for events): Go values handed to a peer in the same process
+	// through a transport.ValueConn, set instead of Data and Attachments.
+	// It is never encoded on the wire; it is shared read-only.
+	Values []any
 }
 
 // Limits bound what a Decoder accepts. The zero value means the defaults.
