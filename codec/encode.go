@@ -154,12 +154,14 @@ func (e *encoder) float(f float64, bits int) error {
 	if math.IsInf(f, 0) || math.IsNaN(f) {
 		return &json.UnsupportedValueError{Str: strconv.FormatFloat(f, 'g', -1, bits)}
 	}
+	if f == 0 {
+		e.dst = append(e.dst, '0') // JSON.stringify writes -0 as 0
+		return nil
+	}
 	abs := math.Abs(f)
 	format := byte('f')
-	if abs != 0 {
-		if bits == 64 && (abs < 1e-6 || abs >= 1e21) || bits == 32 && (float32(abs) < 1e-6 || float32(abs) >= 1e21) {
-			format = 'e'
-		}
+	if bits == 64 && (abs < 1e-6 || abs >= 1e21) || bits == 32 && (float32(abs) < 1e-6 || float32(abs) >= 1e21) {
+		format = 'e'
 	}
 	b := strconv.AppendFloat(e.dst, f, format, -1, bits)
 	if format == 'e' {
