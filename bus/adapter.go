@@ -42,9 +42,9 @@ type BroadcastOptions struct {
 // marshals to the JSON shape Node's adapters exchange:
 // {"id","handshake":{…},"rooms":[…],"data":…}.
 type SocketInfo struct {
-	ID        string          `json:"id"`
-	Handshake Handshake       `json:"handshake"`
-	Rooms     []string        `json:"rooms"`
+	ID        string    `json:"id"`
+	Handshake Handshake `json:"handshake"`
+	Rooms     []string  `json:"rooms"`
 	// Data is the socket's data (Socket.Data): the Go value for local
 	// sockets (shared, read-only) and for remote ones whatever the adapter
 	// decoded (a json.RawMessage, a map, …).
