@@ -221,10 +221,10 @@ func validData(t PacketType, data []byte, off int) error {
 	if t == Disconnect {
 		return &SyntaxError{Offset: off, Msg: "unexpected payload for DISCONNECT"}
 	}
-	if !json.Valid(data) {
+	if isSpace(data[0]) || !json.Valid(data) {
 		return &SyntaxError{Offset: off, Msg: "invalid JSON payload"}
 	}
-	first := data[skipSpace(data, 0)]
+	first := data[0]
 	switch t {
 	case Connect:
 		if first != '{' {
