@@ -1,11 +1,11 @@
-// Package room is a lock-sharded index between rooms and member ids, the data
-// structure behind Socket.IO rooms: room → members and member → rooms, with
-// broadcast target sets computed as the union of rooms minus except rooms.
-//
-// Ids and room names are plain strings; the index knows nothing of sockets.
-// All methods are safe for concurrent use. No lock is held while an
-// OnEvent callback runs. Lock order is id shard, then room shard.
 package room
+
+import (
+	"fmt"
+	"hash/maphash"
+	"math/bits"
+	"sync"
+)
 
 // EventKind says what changed in the index.
 type EventKind uint8
@@ -18,7 +18,20 @@ const (
 	LeaveRoom                       // a member left a room
 )
 
-func (k EventKind) String() string { panic("unimplemented") }
+// String returns socket.io-adapter's name for k ("create-room", …).
+func (k EventKind) String() string {
+	switch k {
+	case CreateRoom:
+		return "create-room"
+	case DeleteRoom:
+		return "delete-room"
+	case JoinRoom:
+		return "join-room"
+	case LeaveRoom:
+		return "leave-room"
+	}
+	return fmt.Sprintf("EventKind(%d)", uint8(k))
+}
 
 // Event is one change, reported through Config.OnEvent. For a join to a new
 // room, CreateRoom is reported before JoinRoom; for the last leave, LeaveRoom
@@ -32,47 +45,277 @@ type Event struct {
 // Config configures an Index. The zero value is valid.
 type Config struct {
 	// Shards is the number of lock shards for each map, rounded up to a power
-	// of two. Defaults to 64.
+	// of two. Defaults to 64 (when zero or negative); at most 1<<16.
 	Shards int
 	// OnEvent, if set, is called after each change, outside every lock, on the
-	// goroutine that made the change.
+	// goroutine that made the change. Events of one call are delivered in
+	// order; events of concurrent calls on different goroutines may
+	// interleave.
 	OnEvent func(Event)
 }
 
-// Index maps rooms to member ids and ids to rooms.
-type Index struct{}
+const (
+	defaultShards = 64
+	maxShards     = 1 << 16
+)
+
+// Index maps rooms to member ids and ids to rooms. Create it with New; all
+// methods are safe for concurrent use.
+type Index struct {
+	seed    maphash.Seed
+	mask    uint64
+	rooms   []roomShard
+	ids     []idShard
+	onEvent func(Event)
+}
+
+// members is one room: a dense slice for fast copies and an index into it
+// for O(1) swap-delete.
+type members struct {
+	pos  map[string]int
+	list []string
+}
+
+type roomShard struct {
+	mu sync.RWMutex
+	m  map[string]*members
+	_  [64]byte // keep shards' locks on separate cache lines
+}
+
+type idShard struct {
+	mu sync.RWMutex
+	m  map[string]map[string]struct{}
+	_  [64]byte
+}
 
 // New returns an empty Index.
-func New(cfg Config) *Index { panic("unimplemented") }
+func New(cfg Config) *Index {
+	n := cfg.Shards
+	switch {
+	case n <= 0:
+		n = defaultShards
+	case n > maxShards:
+		n = maxShards
+	}
+	n = 1 << bits.Len(uint(n-1)) // round up to a power of two
+	x := &Index{
+		seed:    maphash.MakeSeed(),
+		mask:    uint64(n - 1),
+		rooms:   make([]roomShard, n),
+		ids:     make([]idShard, n),
+		onEvent: cfg.OnEvent,
+	}
+	for i := range x.rooms {
+		x.rooms[i].m = make(map[string]*members)
+		x.ids[i].m = make(map[string]map[string]struct{})
+	}
+	return x
+}
+
+func (x *Index) roomShard(room string) *roomShard {
+	return &x.rooms[maphash.String(x.seed, room)&x.mask]
+}
+
+func (x *Index) idShard(id string) *idShard {
+	return &x.ids[maphash.String(x.seed, id)&x.mask]
+}
+
+// events collects the changes of one call, to deliver after unlocking. It
+// records nothing when there is no OnEvent.
+type events struct {
+	on  bool
+	buf [4]Event
+	evs []Event
+}
+
+func (x *Index) newEvents() events { return events{on: x.onEvent != nil} }
+
+func (e *events) add(k EventKind, room, id string) {
+	if e.on {
+		if e.evs == nil {
+			e.evs = e.buf[:0]
+		}
+		e.evs = append(e.evs, Event{Kind: k, Room: room, ID: id})
+	}
+}
+
+func (x *Index) deliver(e *events) {
+	for _, ev := range e.evs {
+		x.onEvent(ev)
+	}
+}
 
 // Join adds id to each room (a no-op for rooms it is already in).
-func (x *Index) Join(id string, rooms ...string) { panic("unimplemented") }
+func (x *Index) Join(id string, rooms ...string) {
+	if len(rooms) == 0 {
+		return
+	}
+	evs := x.newEvents()
+	is := x.idShard(id)
+	is.mu.Lock()
+	set := is.m[id]
+	if set == nil {
+		set = make(map[string]struct{}, len(rooms))
+		is.m[id] = set
+	}
+	for _, room := range rooms {
+		if _, ok := set[room]; ok {
+			continue
+		}
+		set[room] = struct{}{}
+		x.addMember(room, id, &evs)
+	}
+	is.mu.Unlock()
+	x.deliver(&evs)
+}
+
+// addMember adds id to room's member list; the caller holds id's shard.
+func (x *Index) addMember(room, id string, evs *events) {
+	rs := x.roomShard(room)
+	rs.mu.Lock()
+	m := rs.m[room]
+	if m == nil {
+		m = &members{pos: make(map[string]int, 1)}
+		rs.m[room] = m
+		evs.add(CreateRoom, room, "")
+	}
+	m.pos[id] = len(m.list)
+	m.list = append(m.list, id)
+	rs.mu.Unlock()
+	evs.add(JoinRoom, room, id)
+}
+
+// removeMember removes id from room's member list; the caller holds id's
+// shard and knows id is a member.
+func (x *Index) removeMember(room, id string, evs *events) {
+	rs := x.roomShard(room)
+	rs.mu.Lock()
+	m := rs.m[room]
+	i := m.pos[id]
+	last := len(m.list) - 1
+	if i != last {
+		moved := m.list[last]
+		m.list[i] = moved
+		m.pos[moved] = i
+	}
+	m.list[last] = ""
+	m.list = m.list[:last]
+	delete(m.pos, id)
+	deleted := last == 0
+	if deleted {
+		delete(rs.m, room)
+	} else if cap(m.list) > 64 && cap(m.list) > 4*len(m.list) {
+		m.list = append(make([]string, 0, 2*len(m.list)), m.list...)
+	}
+	rs.mu.Unlock()
+	evs.add(LeaveRoom, room, id)
+	if deleted {
+		evs.add(DeleteRoom, room, "")
+	}
+}
 
 // Leave removes id from each room.
-func (x *Index) Leave(id string, rooms ...string) { panic("unimplemented") }
+func (x *Index) Leave(id string, rooms ...string) {
+	evs := x.newEvents()
+	is := x.idShard(id)
+	is.mu.Lock()
+	set := is.m[id]
+	for _, room := range rooms {
+		if _, ok := set[room]; !ok {
+			continue
+		}
+		delete(set, room)
+		x.removeMember(room, id, &evs)
+	}
+	if set != nil && len(set) == 0 {
+		delete(is.m, id)
+	}
+	is.mu.Unlock()
+	x.deliver(&evs)
+}
 
-// LeaveAll removes id from every room and returns the rooms it left.
-func (x *Index) LeaveAll(id string) []string { panic("unimplemented") }
+// LeaveAll removes id from every room and returns the rooms it left
+// (unordered; nil if none).
+func (x *Index) LeaveAll(id string) []string {
+	evs := x.newEvents()
+	is := x.idShard(id)
+	is.mu.Lock()
+	set := is.m[id]
+	delete(is.m, id)
+	var left []string
+	if len(set) > 0 {
+		left = make([]string, 0, len(set))
+	}
+	for room := range set {
+		left = append(left, room)
+		x.removeMember(room, id, &evs)
+	}
+	is.mu.Unlock()
+	x.deliver(&evs)
+	return left
+}
 
 // Rooms returns the rooms id is in (unordered; nil if none).
-func (x *Index) Rooms(id string) []string { panic("unimplemented") }
+func (x *Index) Rooms(id string) []string {
+	is := x.idShard(id)
+	is.mu.RLock()
+	defer is.mu.RUnlock()
+	set := is.m[id]
+	if len(set) == 0 {
+		return nil
+	}
+	rooms := make([]string, 0, len(set))
+	for room := range set {
+		rooms = append(rooms, room)
+	}
+	return rooms
+}
 
 // Has reports whether id is in room.
-func (x *Index) Has(room, id string) bool { panic("unimplemented") }
+func (x *Index) Has(room, id string) bool {
+	rs := x.roomShard(room)
+	rs.mu.RLock()
+	defer rs.mu.RUnlock()
+	m := rs.m[room]
+	if m == nil {
+		return false
+	}
+	_, ok := m.pos[id]
+	return ok
+}
 
 // Len returns the number of members of room.
-func (x *Index) Len(room string) int { panic("unimplemented") }
+func (x *Index) Len(room string) int {
+	rs := x.roomShard(room)
+	rs.mu.RLock()
+	defer rs.mu.RUnlock()
+	if m := rs.m[room]; m != nil {
+		return len(m.list)
+	}
+	return 0
+}
 
-// AllRooms appends every room name with at least one member to dst.
-func (x *Index) AllRooms(dst []string) []string { panic("unimplemented") }
+// AllRooms appends every room name with at least one member to dst
+// (unordered).
+func (x *Index) AllRooms(dst []string) []string {
+	for i := range x.rooms {
+		rs := &x.rooms[i]
+		rs.mu.RLock()
+		for room := range rs.m {
+			dst = append(dst, room)
+		}
+		rs.mu.RUnlock()
+	}
+	return dst
+}
 
-// AppendMembers appends the members of room to dst (a snapshot).
-func (x *Index) AppendMembers(dst []string, room string) []string { panic("unimplemented") }
-
-// AppendTargets appends to dst, once each, every id that is in at least one of
-// rooms (or every id in the index when rooms is empty) and in none of except.
-// With dst of sufficient capacity it allocates nothing for a single room and
-// no except.
-func (x *Index) AppendTargets(dst []string, rooms, except []string) []string {
-	panic("unimplemented")
+// AppendMembers appends the members of room to dst (a snapshot, unordered).
+func (x *Index) AppendMembers(dst []string, room string) []string {
+	rs := x.roomShard(room)
+	rs.mu.RLock()
+	if m := rs.m[room]; m != nil {
+		dst = append(dst, m.list...)
+	}
+	rs.mu.RUnlock()
+	return dst
 }
