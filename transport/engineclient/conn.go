@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sockbus/sockbus/codec"
@@ -100,6 +101,8 @@ type conn struct {
 	closers  []io.Closer
 	ping     *time.Timer
 	grace    *time.Timer
+
+	carrying atomic.Value // string: the transport carrying the session
 }
 
 func newConn(cfg *config, hs handshake, name, url string, first carrier) *conn {
@@ -121,6 +124,7 @@ func newConn(cfg *config, hs handshake, name, url string, first carrier) *conn {
 		},
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c.carrying.Store(name)
 	return c
 }
 

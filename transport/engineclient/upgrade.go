@@ -69,7 +69,7 @@ func (c *conn) handoff(stop, done chan struct{}, w *wsCarrier) carrier {
 		c.fail(err)
 		return nil
 	}
-	c.info.Transport = WebSocket
+	c.carrying.Store(WebSocket)
 	c.log.Debug("engineclient: upgraded to websocket")
 	return w
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"slices"
@@ -130,8 +131,7 @@ func (w *wsCarrier) run(c *conn) carrier {
 	for {
 		msg, err := w.ws.ReadMessage()
 		if err != nil {
-			var ce *gws.CloseError
-			if errors.As(err, &ce) {
+			if peerClosed(err) {
 				_ = c.Close(transport.ErrTransportClose)
 			} else {
 				c.fail(err)
@@ -151,6 +151,14 @@ func (w *wsCarrier) run(c *conn) carrier {
 			return nil
 		}
 	}
+}
+
+// peerClosed reports a read error that means the server closed the
+// WebSocket: a close frame (any code) or the end of the stream.
+func peerClosed(err error) bool {
+	var ce *gws.CloseError
+	var code interface{ Uint16() uint16 }
+	return errors.As(err, &ce) || errors.As(err, &code) || errors.Is(err, io.EOF)
 }
 
 func (w *wsCarrier) count(items []item) int { return len(items) }
