@@ -242,4 +242,3 @@ func TestFrameReaderReusesBuffer(t *testing.T) {
 		t.Error("second frame did not reuse the buffer")
 	}
 }
-
