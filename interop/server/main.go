@@ -302,4 +302,3 @@ func values(a bus.Args) []any {
 	}
 	return out
 }
-
