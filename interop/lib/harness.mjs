@@ -79,10 +79,33 @@ export function useServer() {
   return () => srv.url;
 }
 
+// tally counts passed/failed cases per transport mode for the summary line.
+const tally = Object.fromEntries(MODES.map((m) => [m.name, { pass: 0, fail: 0 }]));
+let tallied = false;
+
+function summary() {
+  const file = process.argv[1]?.split("/").pop();
+  const parts = MODES.map((m) => `${m.name} ${tally[m.name].pass}/${tally[m.name].pass + tally[m.name].fail}`);
+  const fail = MODES.reduce((n, m) => n + tally[m.name].fail, 0);
+  console.log(`SUMMARY ${file}: ${parts.join(", ")} passed; ${fail} failed`);
+}
+
 // eachMode declares one test per transport mode: fn(t, mode).
 export function eachMode(name, fn, modes = MODES) {
+  if (!tallied) {
+    tallied = true;
+    after(summary);
+  }
   for (const mode of modes) {
-    test(`${name} [${mode.name}]`, { timeout: 30_000 }, (t) => fn(t, mode));
+    test(`${name} [${mode.name}]`, { timeout: 30_000 }, async (t) => {
+      try {
+        await fn(t, mode);
+        tally[mode.name].pass++;
+      } catch (err) {
+        tally[mode.name].fail++;
+        throw err;
+      }
+    });
   }
 }
 
