@@ -39,6 +39,7 @@ type Socket struct {
 	connected atomic.Bool
 	closing   atomic.Bool
 	em        eventEmitter
+	errs      eventEmitter // "error" listeners, kept apart from catch-all dispatch
 	outN      atomic.Int32
 	mws       cowList[PacketMiddleware]
 
@@ -125,10 +126,19 @@ func (s *Socket) Leave(rooms ...string) { s.ns.rooms.Leave(s.id, rooms...) }
 // On adds a listener for ev and returns its remover. Reserved names are
 // allowed here ("disconnect", "disconnecting"); "error" receives packet
 // middleware errors.
-func (s *Socket) On(ev string, h Handler) (off func()) { return s.em.On(ev, h) }
+func (s *Socket) On(ev string, h Handler) (off func()) { return s.emitterFor(ev).On(ev, h) }
+
+// emitterFor returns the emitter holding ev's listeners: "error" events come
+// from bus, never from the client, and skip the catch-all listeners.
+func (s *Socket) emitterFor(ev string) *eventEmitter {
+	if ev == "error" {
+		return &s.errs
+	}
+	return &s.em
+}
 
 // Once is On for a listener removed after its first call.
-func (s *Socket) Once(ev string, h Handler) (off func()) { return s.em.Once(ev, h) }
+func (s *Socket) Once(ev string, h Handler) (off func()) { return s.emitterFor(ev).Once(ev, h) }
 
 // OnAny adds a listener called for every incoming event, before the named
 // listeners.
@@ -334,7 +344,7 @@ func (s *Socket) panicked() { _ = s.Disconnect(false) }
 
 // emitReserved delivers a lifecycle event, logging listener panics.
 func (s *Socket) emitReserved(e *Event) {
-	if _, err := s.em.EmitReserved(e.Name, e); err != nil {
+	if _, err := s.emitterFor(e.Name).EmitReserved(e.Name, e); err != nil {
 		s.ns.srv.log.Error("bus: handler panicked", "namespace", s.ns.name, "socket", s.id, "event", e.Name, "err", err)
 	}
 }
