@@ -120,27 +120,25 @@ func (x *Index) idShard(id string) *idShard {
 	return &x.ids[maphash.String(x.seed, id)&x.mask]
 }
 
-// events collects the changes of one call, to deliver after unlocking. It
-// records nothing when there is no OnEvent.
-type events struct {
-	on  bool
-	buf [4]Event
-	evs []Event
+// recorder collects the changes of one call, to deliver after unlocking.
+// A nil recorder (no OnEvent) records nothing.
+type recorder = *[]Event
+
+func (x *Index) recorder(evs *[]Event) recorder {
+	if x.onEvent == nil {
+		return nil
+	}
+	return evs
 }
 
-func (x *Index) newEvents() events { return events{on: x.onEvent != nil} }
-
-func (e *events) add(k EventKind, room, id string) {
-	if e.on {
-		if e.evs == nil {
-			e.evs = e.buf[:0]
-		}
-		e.evs = append(e.evs, Event{Kind: k, Room: room, ID: id})
+func record(r recorder, k EventKind, room, id string) {
+	if r != nil {
+		*r = append(*r, Event{Kind: k, Room: room, ID: id})
 	}
 }
 
-func (x *Index) deliver(e *events) {
-	for _, ev := range e.evs {
+func (x *Index) deliver(evs []Event) {
+	for _, ev := range evs {
 		x.onEvent(ev)
 	}
 }
@@ -150,7 +148,8 @@ func (x *Index) Join(id string, rooms ...string) {
 	if len(rooms) == 0 {
 		return
 	}
-	evs := x.newEvents()
+	var evs []Event
+	rec := x.recorder(&evs)
 	is := x.idShard(id)
 	is.mu.Lock()
 	set := is.m[id]
@@ -163,31 +162,31 @@ func (x *Index) Join(id string, rooms ...string) {
 			continue
 		}
 		set[room] = struct{}{}
-		x.addMember(room, id, &evs)
+		x.addMember(room, id, rec)
 	}
 	is.mu.Unlock()
-	x.deliver(&evs)
+	x.deliver(evs)
 }
 
 // addMember adds id to room's member list; the caller holds id's shard.
-func (x *Index) addMember(room, id string, evs *events) {
+func (x *Index) addMember(room, id string, rec recorder) {
 	rs := x.roomShard(room)
 	rs.mu.Lock()
 	m := rs.m[room]
 	if m == nil {
 		m = &members{pos: make(map[string]int, 1)}
 		rs.m[room] = m
-		evs.add(CreateRoom, room, "")
+		record(rec, CreateRoom, room, "")
 	}
 	m.pos[id] = len(m.list)
 	m.list = append(m.list, id)
 	rs.mu.Unlock()
-	evs.add(JoinRoom, room, id)
+	record(rec, JoinRoom, room, id)
 }
 
 // removeMember removes id from room's member list; the caller holds id's
 // shard and knows id is a member.
-func (x *Index) removeMember(room, id string, evs *events) {
+func (x *Index) removeMember(room, id string, rec recorder) {
 	rs := x.roomShard(room)
 	rs.mu.Lock()
 	m := rs.m[room]
@@ -208,15 +207,16 @@ func (x *Index) removeMember(room, id string, evs *events) {
 		m.list = append(make([]string, 0, 2*len(m.list)), m.list...)
 	}
 	rs.mu.Unlock()
-	evs.add(LeaveRoom, room, id)
+	record(rec, LeaveRoom, room, id)
 	if deleted {
-		evs.add(DeleteRoom, room, "")
+		record(rec, DeleteRoom, room, "")
 	}
 }
 
 // Leave removes id from each room.
 func (x *Index) Leave(id string, rooms ...string) {
-	evs := x.newEvents()
+	var evs []Event
+	rec := x.recorder(&evs)
 	is := x.idShard(id)
 	is.mu.Lock()
 	set := is.m[id]
@@ -225,19 +225,20 @@ func (x *Index) Leave(id string, rooms ...string) {
 			continue
 		}
 		delete(set, room)
-		x.removeMember(room, id, &evs)
+		x.removeMember(room, id, rec)
 	}
 	if set != nil && len(set) == 0 {
 		delete(is.m, id)
 	}
 	is.mu.Unlock()
-	x.deliver(&evs)
+	x.deliver(evs)
 }
 
 // LeaveAll removes id from every room and returns the rooms it left
 // (unordered; nil if none).
 func (x *Index) LeaveAll(id string) []string {
-	evs := x.newEvents()
+	var evs []Event
+	rec := x.recorder(&evs)
 	is := x.idShard(id)
 	is.mu.Lock()
 	set := is.m[id]
@@ -248,10 +249,10 @@ func (x *Index) LeaveAll(id string) []string {
 	}
 	for room := range set {
 		left = append(left, room)
-		x.removeMember(room, id, &evs)
+		x.removeMember(room, id, rec)
 	}
 	is.mu.Unlock()
-	x.deliver(&evs)
+	x.deliver(evs)
 	return left
 }
 
