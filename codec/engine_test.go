@@ -84,8 +84,8 @@ func TestPayload(t *testing.T) {
 	if want := "4hello\x1eb/wAB\x1e2\x1eb\x1e1"; string(b) != want {
 		t.Fatalf("payload = %q, want %q", b, want)
 	}
-	var got []EnginePacket
-	if err := DecodePayload(b, func(p EnginePacket) error { got = append(got, p); return nil }); err != nil {
+	got, err := decodeAll(b)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != len(pkts) {

@@ -35,11 +35,7 @@ func FuzzDecodePayload(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		var pkts []EnginePacket
-		err := DecodePayload(b, func(p EnginePacket) error {
-			pkts = append(pkts, p)
-			return nil
-		})
+		pkts, err := decodeAll(b)
 		if err != nil {
 			var se *SyntaxError
 			if !errors.As(err, &se) || se.Offset < 0 || se.Offset > len(b) {
@@ -58,8 +54,8 @@ func FuzzDecodePayload(f *testing.F) {
 				t.Fatalf("PayloadPacketLen mismatch for %+v", p)
 			}
 		}
-		var again []EnginePacket
-		if err := DecodePayload(out, func(p EnginePacket) error { again = append(again, p); return nil }); err != nil {
+		again, err := decodeAll(out)
+		if err != nil {
 			t.Fatalf("re-decode %q: %v", out, err)
 		}
 		if len(again) != len(pkts) {
@@ -286,4 +282,14 @@ func normalize(v any) any {
 		return out
 	}
 	return v
+}
+
+// decodeAll collects the packets of a payload.
+func decodeAll(b []byte) ([]EnginePacket, error) {
+	var pkts []EnginePacket
+	err := DecodePayload(b, func(p EnginePacket) error {
+		pkts = append(pkts, p)
+		return nil
+	})
+	return pkts, err
 }

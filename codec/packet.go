@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"unicode/utf8"
 )
@@ -167,8 +168,8 @@ func ParsePacket(b []byte, lim Limits) (*Packet, error) {
 		if e-i > maxIDDigits {
 			return nil, fmt.Errorf("codec: ack id of %d digits: %w", e-i, ErrIDTooLong)
 		}
-		id, err := strconv.ParseUint(string(b[i:e]), 10, 64)
-		if err != nil {
+		id, ok := parseUint64(b[i:e])
+		if !ok {
 			return nil, fmt.Errorf("codec: ack id %s: %w", b[i:e], ErrIDTooLong)
 		}
 		p.ID, p.HasID = id, true
@@ -181,6 +182,19 @@ func ParsePacket(b []byte, lim Limits) (*Packet, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// parseUint64 parses decimal digits, reporting false on overflow.
+func parseUint64(digits []byte) (uint64, bool) {
+	var n uint64
+	for _, c := range digits {
+		d := uint64(c - '0')
+		if n > (math.MaxUint64-d)/10 {
+			return 0, false
+		}
+		n = n*10 + d
+	}
+	return n, true
 }
 
 func skipDigits(b []byte, i int) int {
