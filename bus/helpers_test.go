@@ -28,8 +28,8 @@ type peer struct {
 }
 
 func (p *peer) OnOpen(c transport.Conn, _ transport.Handshake) error { return nil }
-func (p *peer) OnMessage(_ transport.Conn, m *transport.Message)  { p.msgs <- m }
-func (p *peer) OnClose(_ transport.Conn, reason error)            { p.closed <- reason }
+func (p *peer) OnMessage(_ transport.Conn, m *transport.Message)     { p.msgs <- m }
+func (p *peer) OnClose(_ transport.Conn, reason error)               { p.closed <- reason }
 
 // valuePeer also takes in-process values.
 type valuePeer struct{ *peer }
@@ -217,4 +217,3 @@ func attach(t testing.TB, s *Server, c transport.Conn) {
 }
 
 var errTest = errors.New("test error")
-
