@@ -82,10 +82,10 @@ func run(port int) error {
 // server is the conformance http.Handler: two Engine.IO servers, one bare
 // echo and one carrying Socket.IO.
 type server struct {
-	mux     *http.ServeMux
-	echo    *engine.Server
-	sio     *engine.Server
-	bus     *bus.Server
+	mux  *http.ServeMux
+	echo *engine.Server
+	sio  *engine.Server
+	bus  *bus.Server
 }
 
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
