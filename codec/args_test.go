@@ -512,3 +512,58 @@ func raws(elems ...string) []json.RawMessage {
 	}
 	return out
 }
+
+type hiddenScalars struct {
+	S   string             `json:"s"`
+	B   bool               `json:"b"`
+	U   uint16             `json:"u"`
+	F   float64            `json:"f"`
+	F32 float32            `json:"f32"`
+	P   *int               `json:"p"`
+	M   map[string]int     `json:"m"`
+	L   []string           `json:"l"`
+	NL  []string           `json:"nl"`
+	I   any                `json:"i"`
+	A   [1]int             `json:"a"`
+	Raw []byte             `json:"raw"`
+	Q   int                `json:"q,string"`
+	E1  string             `json:"e1,omitempty"`
+	E2  bool               `json:"e2,omitempty"`
+	E3  uint               `json:"e3,omitempty"`
+	E4  float32            `json:"e4,omitempty"`
+	E5  *int               `json:"e5,omitempty"`
+	E6  map[string][]byte  `json:"e6,omitempty"`
+	E7  any                `json:"e7,omitempty"`
+	Z1  time.Time          `json:"z1,omitzero"`
+	Z2  *time.Time         `json:"z2,omitzero"`
+	Z3  [2]int             `json:"z3,omitzero"`
+	NM  map[textKey][]byte `json:"nm"`
+}
+
+type showsHidden struct {
+	hiddenScalars
+}
+
+func TestAppendArgsUnexportedEmbedded(t *testing.T) {
+	t.Parallel()
+	seven := 7
+	v := showsHidden{hiddenScalars{S: "s", B: true, U: 3, F: 1.5, F32: 2.5, P: &seven, M: map[string]int{"k": 1}, L: []string{"x"},
+		I: []byte{1}, A: [1]int{4}, Raw: []byte{2}, Q: 9}}
+	got, atts, err := AppendArgs(nil, []any{v})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `[{"s":"s","b":true,"u":3,"f":1.5,"f32":2.5,"p":7,"m":{"k":1},"l":["x"],"nl":null,"i":{"_placeholder":true,"num":0},"a":[4],"raw":{"_placeholder":true,"num":1},"q":"9","nm":null}]`
+	if string(got) != want || len(atts) != 2 {
+		t.Errorf("AppendArgs =\n%s\nwant\n%s (%d attachments)", got, want, len(atts))
+	}
+	type hiddenMarsh struct{ M marsh }
+	type showsMarsh struct {
+		hiddenMarsh
+		B []byte
+	}
+	// Promoted fields of an unexported embedded struct are exported.
+	if got, _, err := AppendArgs(nil, []any{showsMarsh{hiddenMarsh{marsh{"x"}}, nil}}); err != nil || string(got) != `[{"M":{"m":"x"},"B":null}]` {
+		t.Errorf("promoted marshaler: %s, %v", got, err)
+	}
+}

@@ -279,27 +279,32 @@ func holdsBytes(t reflect.Type, visiting map[reflect.Type]bool) bool {
 	return false
 }
 
-// reflect writes v, walking it only where it may hold []byte.
+// reflect writes v, walking it only where it may hold []byte: interfaces,
+// pointers, slices, arrays, maps and structs. Everything else goes to
+// encoding/json.
 func (e *encoder) reflect(v reflect.Value) error {
 	if !v.IsValid() {
 		e.null()
 		return nil
 	}
+	if !v.CanInterface() {
+		return fmt.Errorf("cannot encode unexported %s", v.Type())
+	}
 	t := v.Type()
-	if v.CanInterface() && !mayHoldBytes(t) {
+	if !mayHoldBytes(t) {
 		return e.plain(v.Interface())
 	}
-	if isMarshaler(t) {
-		return fmt.Errorf("cannot marshal unexported %s", t)
-	}
 	switch v.Kind() {
-	case reflect.Interface, reflect.Pointer:
+	case reflect.Interface:
 		if v.IsNil() {
 			e.null()
 			return nil
 		}
-		if v.Kind() == reflect.Interface && v.Elem().CanInterface() {
-			return e.any(v.Elem().Interface())
+		return e.any(v.Elem().Interface())
+	case reflect.Pointer:
+		if v.IsNil() {
+			e.null()
+			return nil
 		}
 		return e.reflect(v.Elem())
 	case reflect.Slice:
@@ -316,24 +321,9 @@ func (e *encoder) reflect(v reflect.Value) error {
 		return e.list(v)
 	case reflect.Map:
 		return e.mapValue(v)
-	case reflect.Struct:
+	default: // reflect.Struct, the only kind left that may hold []byte
 		return e.structValue(v)
-	case reflect.String:
-		e.dst = appendString(e.dst, v.String())
-	case reflect.Bool:
-		e.dst = strconv.AppendBool(e.dst, v.Bool())
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		e.dst = strconv.AppendInt(e.dst, v.Int(), 10)
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		e.dst = strconv.AppendUint(e.dst, v.Uint(), 10)
-	case reflect.Float32:
-		return e.float(v.Float(), 32)
-	case reflect.Float64:
-		return e.float(v.Float(), 64)
-	default:
-		return &json.UnsupportedTypeError{Type: t}
 	}
-	return nil
 }
 
 func (e *encoder) list(v reflect.Value) error {
