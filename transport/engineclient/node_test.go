@@ -3,8 +3,8 @@
 package engineclient
 
 import (
-	"errors"
 	"bufio"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"

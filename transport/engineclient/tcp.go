@@ -1,6 +1,7 @@
 package engineclient
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -32,7 +33,7 @@ func (cfg *config) openTCP(ctx context.Context) (*conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &tcpCarrier{cfg: cfg, nc: nc, fr: codec.NewFrameReader(nc, cfg.MaxPayload+1)}
+	t := &tcpCarrier{cfg: cfg, nc: nc, fr: codec.NewFrameReader(bufio.NewReaderSize(nc, 4096), cfg.MaxPayload+1)}
 	hs, err := t.handshake(ctx)
 	if err != nil {
 		_ = nc.Close()

@@ -1,6 +1,7 @@
 package tcp
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -191,7 +192,7 @@ func (c *conn) read() {
 	defer c.srv.wg.Done()
 	defer c.srv.forget(c)
 	defer func() { _ = c.nc.Close() }()
-	fr := codec.NewFrameReader(c.nc, c.srv.eng.MaxPayload+1)
+	fr := codec.NewFrameReader(bufio.NewReaderSize(c.nc, 4096), c.srv.eng.MaxPayload+1)
 	s, err := c.open(fr)
 	if err != nil {
 		c.srv.cfg.Logger.Debug("tcp: connection refused", "addr", c.nc.RemoteAddr().String(), "err", err)
