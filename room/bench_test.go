@@ -51,7 +51,9 @@ func BenchmarkAppendTargets(b *testing.B) {
 		{"one room 30 except sender", []string{benchRoom(42)}, []string{benchID(6)}},
 		{"union 3 rooms 30", []string{benchRoom(1), benchRoom(2), benchRoom(3)}, []string{benchID(7)}},
 		{"union 3 rooms 83k except 16k", []string{"half", "third", benchRoom(9)}, []string{"sixth", benchID(7)}},
-		{"all ids except room", nil, []string{benchRoom(3)}},
+		{"all ids", nil, nil},
+		{"all ids except sender", nil, []string{benchID(8)}},
+		{"all ids except room 30", nil, []string{benchRoom(3)}},
 	}
 	x.Join(benchID(0), "sixth") // a small except room for the big union
 	for i := 0; i < benchMembers; i += 6 {

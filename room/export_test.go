@@ -44,6 +44,9 @@ func (x *Index) Check() error {
 			if len(set) == 0 {
 				return fmt.Errorf("empty id set %q kept", id)
 			}
+			if !is.all.has(id) || is.all.list[is.all.pos[id]] != id {
+				return fmt.Errorf("id %q missing from its shard's dense list", id)
+			}
 			want := byID[id]
 			if len(want) != len(set) {
 				return fmt.Errorf("id %q: rooms %v by id, %v by room", id, set, want)
@@ -54,6 +57,16 @@ func (x *Index) Check() error {
 				}
 			}
 		}
+	}
+	all := 0
+	for i := range x.ids {
+		all += len(x.ids[i].all.list)
+		if len(x.ids[i].all.pos) != len(x.ids[i].all.list) {
+			return fmt.Errorf("id shard %d: dense list and positions disagree", i)
+		}
+	}
+	if all != n {
+		return fmt.Errorf("%d ids in dense lists, %d in id maps", all, n)
 	}
 	if n != len(byID) {
 		ids := make([]string, 0, len(byID))

@@ -69,23 +69,20 @@ type Index struct {
 	onEvent func(Event)
 }
 
-// members is one room: a dense slice for fast copies and an index into it
-// for O(1) swap-delete.
-type members struct {
-	pos  map[string]int
-	list []string
-}
-
+// roomShard holds the members of the rooms that hash to it.
 type roomShard struct {
 	mu sync.RWMutex
-	m  map[string]*members
-	_  [64]byte // keep shards' locks on separate cache lines
+	m  map[string]*dense // room -> members, never empty
+	_  [64]byte          // keep shards' locks on separate cache lines
 }
 
+// idShard holds the rooms of the ids that hash to it, and those ids as a
+// dense list for fast "every id" snapshots.
 type idShard struct {
-	mu sync.RWMutex
-	m  map[string]map[string]struct{}
-	_  [64]byte
+	mu  sync.RWMutex
+	m   map[string]map[string]struct{} // id -> rooms, never empty
+	all dense                          // the keys of m
+	_   [64]byte
 }
 
 // New returns an empty Index.
@@ -106,7 +103,7 @@ func New(cfg Config) *Index {
 		onEvent: cfg.OnEvent,
 	}
 	for i := range x.rooms {
-		x.rooms[i].m = make(map[string]*members)
+		x.rooms[i].m = make(map[string]*dense)
 		x.ids[i].m = make(map[string]map[string]struct{})
 	}
 	return x
@@ -156,6 +153,7 @@ func (x *Index) Join(id string, rooms ...string) {
 	if set == nil {
 		set = make(map[string]struct{}, len(rooms))
 		is.m[id] = set
+		is.all.add(id)
 	}
 	for _, room := range rooms {
 		if _, ok := set[room]; ok {
@@ -174,12 +172,11 @@ func (x *Index) addMember(room, id string, rec recorder) {
 	rs.mu.Lock()
 	m := rs.m[room]
 	if m == nil {
-		m = &members{pos: make(map[string]int, 1)}
+		m = &dense{}
 		rs.m[room] = m
 		record(rec, CreateRoom, room, "")
 	}
-	m.pos[id] = len(m.list)
-	m.list = append(m.list, id)
+	m.add(id)
 	rs.mu.Unlock()
 	record(rec, JoinRoom, room, id)
 }
@@ -190,21 +187,10 @@ func (x *Index) removeMember(room, id string, rec recorder) {
 	rs := x.roomShard(room)
 	rs.mu.Lock()
 	m := rs.m[room]
-	i := m.pos[id]
-	last := len(m.list) - 1
-	if i != last {
-		moved := m.list[last]
-		m.list[i] = moved
-		m.pos[moved] = i
-	}
-	m.list[last] = ""
-	m.list = m.list[:last]
-	delete(m.pos, id)
-	deleted := last == 0
+	m.remove(id)
+	deleted := len(m.list) == 0
 	if deleted {
 		delete(rs.m, room)
-	} else if cap(m.list) > 64 && cap(m.list) > 4*len(m.list) {
-		m.list = append(make([]string, 0, 2*len(m.list)), m.list...)
 	}
 	rs.mu.Unlock()
 	record(rec, LeaveRoom, room, id)
@@ -229,6 +215,7 @@ func (x *Index) Leave(id string, rooms ...string) {
 	}
 	if set != nil && len(set) == 0 {
 		delete(is.m, id)
+		is.all.remove(id)
 	}
 	is.mu.Unlock()
 	x.deliver(evs)
@@ -242,7 +229,10 @@ func (x *Index) LeaveAll(id string) []string {
 	is := x.idShard(id)
 	is.mu.Lock()
 	set := is.m[id]
-	delete(is.m, id)
+	if set != nil {
+		delete(is.m, id)
+		is.all.remove(id)
+	}
 	var left []string
 	if len(set) > 0 {
 		left = make([]string, 0, len(set))
@@ -278,11 +268,7 @@ func (x *Index) Has(room, id string) bool {
 	rs.mu.RLock()
 	defer rs.mu.RUnlock()
 	m := rs.m[room]
-	if m == nil {
-		return false
-	}
-	_, ok := m.pos[id]
-	return ok
+	return m != nil && m.has(id)
 }
 
 // Len returns the number of members of room.

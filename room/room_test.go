@@ -217,6 +217,55 @@ func TestAppendTargets(t *testing.T) {
 	}
 }
 
+// TestAppendTargetsBigExcept checks every except strategy (by position for
+// small except sets, through a set for big ones) against a naive filter.
+func TestAppendTargetsBigExcept(t *testing.T) {
+	t.Parallel()
+	x := room.New(room.Config{Shards: 4})
+	member := map[string]map[string]bool{}
+	join := func(id, r string) {
+		x.Join(id, r)
+		if member[r] == nil {
+			member[r] = map[string]bool{}
+		}
+		member[r][id] = true
+	}
+	var all []string
+	for i := range 200 {
+		id := fmt.Sprint("id", i)
+		all = append(all, id)
+		join(id, "all")
+		join(id, fmt.Sprint("mod3-", i%3))
+		if i < 40 {
+			join(id, "first40")
+		}
+		if i%50 == 0 {
+			join(id, "few")
+		}
+	}
+	for _, rooms := range [][]string{nil, {"all"}, {"mod3-0"}, {"mod3-0", "mod3-1"}, {"few", "first40", "few"}} {
+		for _, except := range [][]string{{"few"}, {"first40"}, {"first40", "few", "mod3-2"}, {"few", "few"}} {
+			var want []string
+			for _, id := range all {
+				in := len(rooms) == 0
+				for _, r := range rooms {
+					in = in || member[r][id]
+				}
+				for _, r := range except {
+					in = in && !member[r][id]
+				}
+				if in {
+					want = append(want, id)
+				}
+			}
+			got := x.AppendTargets(nil, rooms, except)
+			if g, w := sorted(got), sorted(want); !slices.Equal(g, w) {
+				t.Errorf("AppendTargets(%q, %q) = %d ids %q,\nwant %d ids %q", rooms, except, len(g), g, len(w), w)
+			}
+		}
+	}
+}
+
 func TestAppendTargetsAllocs(t *testing.T) {
 	x := room.New(room.Config{})
 	for i := range 100 {

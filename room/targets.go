@@ -1,19 +1,21 @@
 package room
 
 import (
-	"slices"
+	"hash/maphash"
 	"sync"
 )
 
-// smallSet is the size up to which an id set is searched linearly instead
-// of through a map.
-const smallSet = 8
-
-// setPool holds cleared maps used as id sets by AppendTargets.
-var setPool = sync.Pool{New: func() any {
-	m := make(map[string]struct{})
-	return &m
-}}
+// Scratch space reused by AppendTargets: id sets and except snapshots.
+var (
+	setPool = sync.Pool{New: func() any {
+		m := make(map[string]struct{})
+		return &m
+	}}
+	slicePool = sync.Pool{New: func() any {
+		s := make([]string, 0, maxPosExcept)
+		return &s
+	}}
+)
 
 func getSet() *map[string]struct{} { return setPool.Get().(*map[string]struct{}) }
 
@@ -31,58 +33,92 @@ func putSet(m *map[string]struct{}) {
 // snapshot of each room, taken one room after another. The order of the
 // appended ids is unspecified.
 func (x *Index) AppendTargets(dst []string, rooms, except []string) []string {
+	if len(except) == 0 {
+		switch len(rooms) {
+		case 0:
+			return x.appendAll(dst, nil)
+		case 1:
+			return x.AppendMembers(dst, rooms[0])
+		}
+		return x.appendUnion(dst, rooms, nil)
+	}
+	exp := slicePool.Get().(*[]string)
+	defer func() {
+		clear(*exp)
+		*exp = (*exp)[:0]
+		slicePool.Put(exp)
+	}()
+	ex := *exp
+	for _, room := range except {
+		ex = x.AppendMembers(ex, room)
+	}
+	*exp = ex
+	if len(rooms) > 1 || len(ex) > maxPosExcept {
+		// One pass through a set of seen ids handles except as well.
+		return x.appendUnion(dst, rooms, ex)
+	}
 	if len(rooms) == 0 {
-		return x.appendAll(dst, except)
+		return x.appendAll(dst, ex)
 	}
-	start := len(dst)
-	if len(rooms) == 1 {
-		dst = x.AppendMembers(dst, rooms[0])
-	} else {
-		dst = x.appendUnion(dst, rooms)
+	rs := x.roomShard(rooms[0])
+	rs.mu.RLock()
+	if m := rs.m[rooms[0]]; m != nil {
+		dst = m.appendMinus(dst, ex)
 	}
-	if len(except) > 0 && len(dst) > start {
-		dst = x.exclude(dst, start, except)
-	}
+	rs.mu.RUnlock()
 	return dst
 }
 
-// appendAll appends every id in the index that is in none of except. The
-// except check reads the id's own room set, under the id shard's lock.
-func (x *Index) appendAll(dst, except []string) []string {
+// appendAll appends every id in the index except the (at most maxPosExcept)
+// ids in ex.
+func (x *Index) appendAll(dst, ex []string) []string {
+	// Each except id is looked up only in its own shard.
+	var shardOf [maxPosExcept]uint64
+	for j, id := range ex {
+		shardOf[j] = maphash.String(x.seed, id) & x.mask
+	}
+	var buf [maxPosExcept]string
 	for i := range x.ids {
+		mine := buf[:0]
+		for j, id := range ex {
+			if shardOf[j] == uint64(i) {
+				mine = append(mine, id)
+			}
+		}
 		is := &x.ids[i]
 		is.mu.RLock()
-	ids:
-		for id, set := range is.m {
-			for _, room := range except {
-				if _, ok := set[room]; ok {
-					continue ids
-				}
-			}
-			dst = append(dst, id)
-		}
+		dst = is.all.appendMinus(dst, mine)
 		is.mu.RUnlock()
 	}
 	return dst
 }
 
-// appendUnion appends the members of rooms (at least two), each id once.
-// Rooms are copied whole under their lock, then duplicates are dropped in
-// place without any lock held. An id is unique within one room, so the ids
-// of the last room are only looked up, never inserted, in the seen set (a
-// room named twice is then still right: its second copy is all seen).
-func (x *Index) appendUnion(dst []string, rooms []string) []string {
+// appendUnion appends the members of rooms (every id when rooms is empty),
+// each id once, leaving out the ids in ex. Rooms are copied whole under
+// their lock, then duplicates and except ids are dropped in place with no
+// lock held. An id is unique within one room, so the ids of the last room
+// are only looked up, never inserted, in the seen set (a room named twice
+// is then still right: its second copy is all seen).
+func (x *Index) appendUnion(dst []string, rooms, ex []string) []string {
 	start := len(dst)
-	ends := make([]int, 0, 8)
+	var buf [8]int
+	ends := buf[:0]
+	if len(rooms) == 0 {
+		dst = x.appendAll(dst, nil)
+		ends = append(ends, len(dst))
+	}
 	for _, room := range rooms {
 		dst = x.AppendMembers(dst, room)
 		ends = append(ends, len(dst))
 	}
-	if ends[len(ends)-2] == start {
-		return dst // at most the last room has members: nothing to dedup
+	if len(ex) == 0 && (len(ends) < 2 || ends[len(ends)-2] == start) {
+		return dst // at most the last room has members: nothing to drop
 	}
 	seen := getSet()
 	defer putSet(seen)
+	for _, id := range ex {
+		(*seen)[id] = struct{}{}
+	}
 	w, r := start, start
 	for k, end := range ends {
 		last := k == len(ends)-1
@@ -100,40 +136,4 @@ func (x *Index) appendUnion(dst []string, rooms []string) []string {
 	}
 	clear(dst[w:])
 	return dst[:w]
-}
-
-// exclude drops from dst[start:], in place, every id that is a member of one
-// of the except rooms.
-func (x *Index) exclude(dst []string, start int, except []string) []string {
-	// Snapshot the except rooms into scratch space past len(dst), so a
-	// small except set costs no allocation when dst has room to spare.
-	end := len(dst)
-	all := dst
-	for _, room := range except {
-		all = x.AppendMembers(all, room)
-	}
-	ex := all[end:]
-	if len(ex) == 0 {
-		return dst
-	}
-	var keep func(string) bool
-	if len(ex) <= smallSet {
-		keep = func(id string) bool { return !slices.Contains(ex, id) }
-	} else {
-		set := getSet()
-		defer putSet(set)
-		for _, id := range ex {
-			(*set)[id] = struct{}{}
-		}
-		keep = func(id string) bool { _, ok := (*set)[id]; return !ok }
-	}
-	w := start
-	for _, id := range all[start:end] {
-		if keep(id) {
-			all[w] = id
-			w++
-		}
-	}
-	clear(all[w:])
-	return all[:w]
 }
