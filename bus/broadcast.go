@@ -222,46 +222,41 @@ func (b Broadcast) FetchSockets(ctx context.Context) ([]*RemoteSocket, error) {
 // SocketsJoin makes the selected sockets join rooms, cluster-wide unless
 // Local.
 func (b Broadcast) SocketsJoin(ctx context.Context, rooms ...string) error {
-	return b.each(func(b Broadcast) error {
-		opts := b.Options()
-		b.ns.join(opts, rooms)
-		if opts.Flags.Local {
-			return nil
-		}
-		if err := b.ns.adapter.SocketsJoin(ctx, opts, rooms); err != nil {
-			return opErr("sockets join", b.ns.name, err)
-		}
-		return nil
-	})
+	return b.apply(ctx, "sockets join",
+		func(ns *Namespace, o BroadcastOptions) { ns.join(o, rooms) },
+		func(ctx context.Context, a Adapter, o BroadcastOptions) error { return a.SocketsJoin(ctx, o, rooms) })
 }
 
 // SocketsLeave makes the selected sockets leave rooms, cluster-wide unless
 // Local.
 func (b Broadcast) SocketsLeave(ctx context.Context, rooms ...string) error {
-	return b.each(func(b Broadcast) error {
-		opts := b.Options()
-		b.ns.leave(opts, rooms)
-		if opts.Flags.Local {
-			return nil
-		}
-		if err := b.ns.adapter.SocketsLeave(ctx, opts, rooms); err != nil {
-			return opErr("sockets leave", b.ns.name, err)
-		}
-		return nil
-	})
+	return b.apply(ctx, "sockets leave",
+		func(ns *Namespace, o BroadcastOptions) { ns.leave(o, rooms) },
+		func(ctx context.Context, a Adapter, o BroadcastOptions) error { return a.SocketsLeave(ctx, o, rooms) })
 }
 
 // DisconnectSockets disconnects the selected sockets (see
 // Socket.Disconnect), cluster-wide unless Local.
 func (b Broadcast) DisconnectSockets(ctx context.Context, close bool) error {
+	return b.apply(ctx, "disconnect sockets",
+		func(ns *Namespace, o BroadcastOptions) { ns.disconnect(o, close) },
+		func(ctx context.Context, a Adapter, o BroadcastOptions) error {
+			return a.DisconnectSockets(ctx, o, close)
+		})
+}
+
+// apply runs an operation on the local sockets, then (unless Local) through
+// the adapter, for the namespace or every child of a parent.
+func (b Broadcast) apply(ctx context.Context, op string, local func(*Namespace, BroadcastOptions),
+	remote func(context.Context, Adapter, BroadcastOptions) error) error {
 	return b.each(func(b Broadcast) error {
 		opts := b.Options()
-		b.ns.disconnect(opts, close)
+		local(b.ns, opts)
 		if opts.Flags.Local {
 			return nil
 		}
-		if err := b.ns.adapter.DisconnectSockets(ctx, opts, close); err != nil {
-			return opErr("disconnect sockets", b.ns.name, err)
+		if err := remote(ctx, b.ns.adapter, opts); err != nil {
+			return opErr(op, b.ns.name, err)
 		}
 		return nil
 	})
