@@ -20,7 +20,7 @@ type echoHandler struct{}
 
 func (echoHandler) OnOpen(transport.Conn, transport.Handshake) error { return nil }
 func (echoHandler) OnMessage(c transport.Conn, m *transport.Message) { _ = c.Send(m) }
-func (echoHandler) OnClose(transport.Conn, error)                     {}
+func (echoHandler) OnClose(transport.Conn, error)                    {}
 
 // newEngine serves a sockbus engine (polling and WebSocket) over httptest;
 // tlsServer selects httptest's TLS server.
