@@ -39,7 +39,7 @@ func (k EventKind) String() string {
 type Event struct {
 	Kind EventKind
 	Room string
-	ID   string
+	ID   string // the member; empty for CreateRoom and DeleteRoom
 }
 
 // Config configures an Index. The zero value is valid.

@@ -27,7 +27,8 @@ func putSet(m *map[string]struct{}) {
 // AppendTargets appends to dst, once each, every id that is in at least one of
 // rooms (or every id in the index when rooms is empty) and in none of except.
 // With dst of sufficient capacity it allocates nothing for a single room and
-// no except.
+// no except; the other forms use pooled scratch space and, in steady state,
+// allocate nothing either. "Every id" means every id in at least one room.
 //
 // Each room is copied under its shard's read lock, so the result is a
 // snapshot of each room, taken one room after another. The order of the
