@@ -745,3 +745,102 @@ func TestReasonOf(t *testing.T) {
 		}
 	}
 }
+
+func TestJoinInMiddleware(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, Config{})
+	ns := s.Of("/")
+	ns.Use(func(so *Socket) error {
+		so.Join("early")
+		if string(so.Handshake().Auth) == `{"refuse":true}` {
+			return errTest
+		}
+		return nil
+	})
+	ch := connected(ns)
+	p := dial(t, s, false)
+	p.send(t, `0{"refuse":true}`)
+	p.expect(t, `4{"message":"test error"}`)
+	if n := len(ns.Rooms()); n != 0 {
+		t.Fatalf("refused socket left rooms %v", ns.Rooms())
+	}
+	p.connect(t, "/")
+	so := recv(t, ch)
+	if !slices.Contains(so.Rooms(), "early") {
+		t.Fatalf("rooms %v", so.Rooms())
+	}
+}
+
+func TestListeners(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, Config{})
+	got := make(chan string, 32)
+	ch := connected(s.Of("/"))
+	p := dial(t, s, false)
+	p.connect(t, "/")
+	so := recv(t, ch)
+	so.Once("once", func(e *Event) { got <- "once" })
+	so.OnAny(func(e *Event) { got <- "any " + e.Name })
+	so.PrependAny(func(e *Event) { got <- "first " + e.Name })
+	offOut := so.OnAnyOutgoing(func(e *Event) {
+		v, _ := Arg[int](e, 0)
+		got <- fmt.Sprintf("out %s %d", e.Name, v)
+	})
+	On2(so, "pair", func(e *Event, a string, b int, err error) {
+		got <- fmt.Sprintf("pair %s %d %v %v", a, b, err, e.WantsAck())
+	})
+
+	p.send(t, `2["once"]`)
+	p.send(t, `2["once"]`)
+	p.send(t, `25["pair","a",2]`)
+	want := []string{"first once", "any once", "once", "first once", "any once", "first pair", "any pair", "pair a 2 <nil> true"}
+	for _, w := range want {
+		if g := recv(t, got); g != w {
+			t.Fatalf("got %q, want %q", g, w)
+		}
+	}
+	_ = so.Emit("tick", 7)
+	if g := recv(t, got); g != "out tick 7" {
+		t.Fatalf("got %q", g)
+	}
+	p.expect(t, `2["tick",7]`)
+	offOut()
+	so.OffAny()
+	_ = so.Emit("tick", 8)
+	p.expect(t, `2["tick",8]`)
+	p.send(t, `2["once"]`)
+	p.send(t, `2["pair","b",3]`)
+	if g := recv(t, got); g != "pair b 3 <nil> false" {
+		t.Fatalf("got %q after OffAny", g)
+	}
+}
+
+func TestHandshake(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, Config{})
+	ch := connected(s.Of("/"))
+	p := newPeer()
+	hs := transport.Handshake{Header: map[string][]string{"Origin": {"x"}}, Query: map[string][]string{"a": {"1"}},
+		Address: "10.0.0.1:5", URL: "/socket.io/?a=1", XDomain: true, Transport: "websocket"}
+	ca, _, err := transport.Pipe(p, s, transport.PipeConfig{Handshake: hs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.conn = ca
+	t.Cleanup(func() { _ = ca.Close(nil); <-p.closed })
+	p.send(t, `0{"token":"t"}`)
+	p.next(t)
+	so := recv(t, ch)
+	h := so.Handshake()
+	if string(h.Auth) != `{"token":"t"}` || h.Address != "10.0.0.1:5" || h.URL != hs.URL || !h.XDomain || h.Secure ||
+		h.Query["a"][0] != "1" || h.Time.IsZero() || so.Conn() != s.conn(so.Conn()).tc {
+		t.Fatalf("handshake %+v", h)
+	}
+	if so.Data() != nil {
+		t.Fatal("data not nil")
+	}
+	so.SetData("x")
+	if so.Data() != "x" || !so.Connected() || s.Of("/").Socket(so.ID()) != so {
+		t.Fatal("socket state")
+	}
+}

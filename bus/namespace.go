@@ -273,6 +273,8 @@ func (ns *Namespace) connect(c *conn, auth json.RawMessage) {
 			err = &ConnectError{Message: "middleware panicked"}
 		}
 		if err != nil {
+			s.closing.Store(true)
+			ns.rooms.LeaveAll(s.id)
 			c.sendConnectError(ns.name, err)
 			return
 		}

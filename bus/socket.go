@@ -113,9 +113,11 @@ func (s *Socket) SetData(v any) {
 // Rooms returns the rooms the socket is in, its own id room included.
 func (s *Socket) Rooms() []string { return s.ns.rooms.Rooms(s.id) }
 
-// Join adds the socket to rooms. It does nothing once disconnected.
+// Join adds the socket to rooms. It may be called from a Middleware (the
+// rooms are dropped if the connection is refused); it does nothing once
+// the socket is disconnected.
 func (s *Socket) Join(rooms ...string) {
-	if s.connected.Load() {
+	if !s.closing.Load() {
 		s.ns.rooms.Join(s.id, rooms...)
 	}
 }
