@@ -1,6 +1,7 @@
 // Command sockbus-server is the sockbus peer of the load harness: a bus
-// Server behind the Engine.IO engine with the WebSocket transport only (no
-// per-message deflate) and the four harness handlers:
+// Server behind the root package's Handler (Engine.IO engine) with the
+// WebSocket transport only (no per-message deflate) and the four harness
+// handlers:
 //
 //	echo(data, ack) -> ack(data)
 //	bcast(data)     -> emit "msg" with data to everyone
@@ -25,6 +26,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sockbus/sockbus"
 	"github.com/sockbus/sockbus/bus"
 	"github.com/sockbus/sockbus/transport/engine"
 	"github.com/sockbus/sockbus/transport/ws"
@@ -47,10 +49,8 @@ func run(addr, cpuprofile string) error {
 		return err
 	}
 	handlers(io.Of("/"))
-	eng, err := engine.NewServer(engine.Config{
-		Handler:    io,
+	eng, err := sockbus.NewHandler(io, engine.Config{
 		Transports: []engine.Transport{ws.New(ws.Config{})},
-		Path:       "/socket.io/",
 		Logger:     log,
 	})
 	if err != nil {

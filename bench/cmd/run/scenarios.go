@@ -79,7 +79,9 @@ func scenarios(quick bool) []scenario {
 	big, small, echoBig := 10000, 1000, 1000
 	dur, longDur := 5*time.Second, 10*time.Second
 	rooms := 100
+	window := "8"
 	if quick {
+		window = "4"
 		big, small, echoBig = 2000, 500, 200
 		dur, longDur = time.Second, 2*time.Second
 	}
@@ -98,8 +100,8 @@ func scenarios(quick bool) []scenario {
 	var out []scenario
 	bc := func(n int, target float64) {
 		out = append(out, scenario{
-			id: "bcast-" + k(n) + "-max", title: fmt.Sprintf("broadcast to %d, max rate (window 8), 100 B", n),
-			args:    common(n, dur, "-scenario", "bcast", "-mode", "max", "-size", "100"),
+			id: "bcast-" + k(n) + "-max", title: fmt.Sprintf("broadcast to %d, max rate (window %s), 100 B", n, window),
+			args:    common(n, dur, "-scenario", "bcast", "-mode", "max", "-size", "100", "-window", window),
 			metrics: []metric{withTarget(usOp, target), perSec, p50, p99}, timeout: limit(n, dur), chart: true,
 		})
 	}
@@ -146,7 +148,7 @@ func scenarios(quick bool) []scenario {
 		},
 		scenario{
 			id: "slow-" + k(big), title: fmt.Sprintf("broadcast to %d (1 KiB, max rate) while one client stops reading", big),
-			args:    common(big, longDur, "-scenario", "slow", "-size", "1000", "-stall", "20s"),
+			args:    common(big, longDur, "-scenario", "slow", "-size", "1000", "-stall", "20s", "-window", window),
 			metrics: []metric{perSec, usOp, rssPeak, dropped}, timeout: limit(big, longDur),
 		},
 	)
