@@ -24,6 +24,15 @@
 // no JSON is produced or parsed. Otherwise a broadcast encodes its packet
 // once and shares the bytes with every recipient.
 //
+// The in-process contract, for clients that implement
+// transport.ValueHandler: bus sends EVENT and ACK packets as *codec.Packet
+// values (Values holds the event name then the arguments, or the ack
+// arguments; []byte values are shared, read-only) and CONNECT, CONNECT_ERROR
+// and DISCONNECT packets as encoded text messages. It accepts from such a
+// client either encoded messages or *codec.Packet values: EVENT and ACK
+// with Values, CONNECT with Data (the auth object) and DISCONNECT. A
+// packet value must not be modified once sent.
+//
 // # Clusters
 //
 // Each namespace has an Adapter (Config.NewAdapter; in-memory by default)
