@@ -311,24 +311,34 @@ func (c *child) stop(grace time.Duration) {
 // runOne starts srv, waits until it accepts, runs one load scenario against
 // it and kills it.
 func runOne(o options, srv server, sc scenario, r int) (*loadResult, error) {
-	addr, err := freeAddr()
-	if err != nil {
-		return nil, err
-	}
 	tag := fmt.Sprintf("run%d-%s-%s", r+1, sc.id, srv.name)
 	slog, err := os.Create(filepath.Join(o.logs, tag+".server.log"))
 	if err != nil {
 		return nil, err
 	}
 	defer slog.Close()
-	srvc, err := start(pinned(o, 0, srv.argv(addr)), o.root, slog, slog)
-	if err != nil {
-		return nil, fmt.Errorf("start %s: %w", srv.name, err)
+	var srvc *child
+	var addr string
+	// A port picked by the kernel can be taken again before the server binds
+	// it (load generator sockets use the same range), so retry on exit.
+	for attempt := 0; ; attempt++ {
+		if addr, err = freeAddr(); err != nil {
+			return nil, err
+		}
+		srvc, err = start(pinned(o, 0, srv.argv(addr)), o.root, slog, slog)
+		if err != nil {
+			return nil, fmt.Errorf("start %s: %w", srv.name, err)
+		}
+		err = waitListening(addr, srvc.exited, 20*time.Second)
+		if err == nil {
+			break
+		}
+		srvc.stop(0)
+		if attempt == 2 {
+			return nil, fmt.Errorf("%s did not start: %w (log %s)", srv.name, err, slog.Name())
+		}
 	}
 	defer srvc.stop(2 * time.Second)
-	if err := waitListening(addr, srvc.exited, 20*time.Second); err != nil {
-		return nil, fmt.Errorf("%s did not start: %w (log %s)", srv.name, err, slog.Name())
-	}
 	args := append([]string{filepath.Join(o.bin, "load"), "-url", "ws://" + addr, "-server", srv.name,
 		"-pid", strconv.Itoa(srvc.pid), "-timeout", sc.timeout.String()}, sc.args...)
 	llog, err := os.Create(filepath.Join(o.logs, tag+".load.log"))
