@@ -844,3 +844,54 @@ func TestHandshake(t *testing.T) {
 		t.Fatal("socket state")
 	}
 }
+
+func TestDisconnectCloseAllNamespaces(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, Config{})
+	main, admin := connected(s.Of("/")), connected(s.Of("/admin"))
+	p := dial(t, s, false)
+	p.connect(t, "/")
+	p.connect(t, "/admin")
+	so, ad := recv(t, main), recv(t, admin)
+	reasons := make(chan DisconnectReason, 1)
+	ad.On("disconnect", func(e *Event) { reasons <- e.Reason })
+	if err := so.Disconnect(true); err != nil {
+		t.Fatal(err)
+	}
+	got := []string{p.next(t), p.next(t)}
+	slices.Sort(got)
+	if !slices.Equal(got, []string{"1", "1/admin,"}) {
+		t.Fatalf("got %q", got)
+	}
+	if r := recv(t, reasons); r != ReasonServerNamespaceDisconnect {
+		t.Fatalf("reason %q", r)
+	}
+	p.waitClosed(t)
+	if err := so.Disconnect(false); !errors.Is(err, ErrNotConnected) {
+		t.Fatalf("second disconnect: %v", err)
+	}
+}
+
+func TestSingleServerClusterOps(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, Config{})
+	ns := s.Of("/")
+	ctx := context.Background()
+	if n, err := ns.ServerCount(ctx); err != nil || n != 1 {
+		t.Fatalf("count %d %v", n, err)
+	}
+	if acks, err := ns.ServerSideEmitWithAck(ctx, "x"); err != nil || len(acks) != 0 {
+		t.Fatalf("acks %v %v", acks, err)
+	}
+	if err := ns.ServerSideEmit(ctx, "connect"); !errors.Is(err, ErrReserved) {
+		t.Fatalf("reserved: %v", err)
+	}
+	_, socks := joinAll(t, s, [][]string{{"r"}})
+	rooms, err := ns.AllRooms(ctx)
+	if err != nil || !slices.Equal(rooms, func() []string { r := []string{"r", socks[0].ID()}; slices.Sort(r); return r }()) {
+		t.Fatalf("rooms %v %v", rooms, err)
+	}
+	if err := ns.Local().Compress(false).To("r").Emit("x"); err != nil {
+		t.Fatal(err)
+	}
+}
