@@ -21,6 +21,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -345,15 +346,16 @@ func runBroadcast(c config, f *fleet, res *result) error {
 			close(stall)
 		}
 		finish(f, res, clients)
-		if slow >= 0 {
-			select {
-			case <-clients[slow].gone:
-			default:
-			}
-		}
 	}()
+	stopFlood := func() {}
+	if slow >= 0 {
+		if stopFlood, err = flood(c, clients[0], clients[slow]); err != nil {
+			return err
+		}
+	}
 	m, err := startMeasure(c.pid, 250*time.Millisecond)
 	if err != nil {
+		stopFlood()
 		return err
 	}
 	sent, expected, err := sender(c, f, clients[0], func(int64) int { return recipients },
@@ -362,21 +364,60 @@ func runBroadcast(c config, f *fleet, res *result) error {
 			dst = payload(dst, f.now(), seq, c.size)
 			return append(dst, `"]`...)
 		})
+	stopFlood()
 	res.Sent, res.Expected = sent, expected
 	if err == nil {
 		waitDrain(f, expected, c.drain)
 	}
-	if slow >= 0 {
-		select {
-		case <-clients[slow].gone:
-			res.SlowDropped = true
-		default:
-		}
-	}
 	if merr := m.stop(res, f.delivered.Load(), slow >= 0); merr != nil && err == nil {
 		err = merr
 	}
+	if slow >= 0 {
+		// Let the slow client read again: if the server dropped it, it drains
+		// what the kernel buffered, sees the close and ends.
+		close(stall)
+		stall = nil
+		select {
+		case <-clients[slow].gone:
+			res.SlowDropped = true
+		case <-time.After(3 * time.Second):
+		}
+	}
 	return err
+}
+
+// flood makes the slow client join room "slow" and then has from emit a
+// 64 KiB message to that room every 10 ms (6.4 MB/s), so the kernel buffers
+// of the non-reading client fill within a second and the server has to
+// queue, drop or block. The returned func stops the flood and waits for it.
+func flood(c config, from, slow *client) (stop func(), err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := slow.call(ctx, func(id int) []byte { return fmt.Appendf(nil, `42%d["join","slow"]`, id) }); err != nil {
+		return nil, fmt.Errorf("slow client join: %w", err)
+	}
+	frame := append([]byte(`42["room","slow","`), bytes.Repeat([]byte{'x'}, 64<<10)...)
+	frame = append(frame, `"]`...)
+	quit, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		end := time.After(c.duration + c.drain)
+		for {
+			select {
+			case <-quit:
+				return
+			case <-end:
+				return
+			case <-t.C:
+				if from.send(frame) != nil {
+					return
+				}
+			}
+		}
+	}()
+	return func() { close(quit); <-done }, nil
 }
 
 func roomName(i, rooms int) string { return fmt.Sprintf("r%d", i%rooms) }
