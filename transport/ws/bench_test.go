@@ -1,0 +1,231 @@
+package ws_test
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/sockbus/sockbus/transport"
+	"github.com/sockbus/sockbus/transport/engine"
+	"github.com/sockbus/sockbus/transport/ws"
+)
+
+// BenchmarkBroadcastServer measures the server side of a broadcast alone:
+// n WebSocket sessions over loopback TCP whose clients only discard bytes
+// (no frame parsing), and one shared Message sent to every session per op.
+// An op ends when every client has received its frame. The clients run in
+// a child process (the test binary, see TestBenchClients), so the reported
+// cpu-ns/recipient is the server's CPU alone; ns/recipient is wall time.
+func BenchmarkBroadcastServer(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) { benchBroadcastServer(b, n) })
+	}
+}
+
+func benchBroadcastServer(b *testing.B, n int) {
+	h := nopHandler{conns: make(chan transport.Conn, n)}
+	srv, err := engine.NewServer(engine.Config{Handler: h, Transports: []engine.Transport{ws.New(ws.Config{})},
+		PingInterval: time.Hour})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	hs := &http.Server{Handler: srv}
+	go hs.Serve(ln)
+	defer srv.Close()
+	defer hs.Close()
+
+	conns := make([]transport.Conn, 0, n)
+	cl := startClients(b, ln.Addr().String(), n)
+	defer cl.close()
+	for range n {
+		conns = append(conns, <-h.conns)
+	}
+	payload := []byte(`2["tick",{"n":1,"text":"hello everyone"}]`)
+	frameLen := int64(len(ws.Frame(transport.NewMessage(payload, false))))
+	var want int64
+	var ru0 syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		m := transport.NewMessage(payload, false)
+		for _, c := range conns {
+			_ = c.Send(m)
+		}
+		want += frameLen * int64(n)
+		cl.wait(b, want)
+	}
+	b.StopTimer()
+	var ru1 syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+	cpu := time.Duration(ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano())
+	per := float64(b.N) * float64(n)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/per, "ns/recipient")
+	b.ReportMetric(float64(cpu.Nanoseconds())/per, "cpu-ns/recipient")
+}
+
+type countWriter struct{ n *atomic.Int64 }
+
+func (w countWriter) Write(p []byte) (int, error) {
+	w.n.Add(int64(len(p)))
+	return len(p), nil
+}
+
+// rawDial opens an Engine.IO WebSocket with a hand-written upgrade request.
+func rawDial(addr string) (net.Conn, *bufio.Reader, error) {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	_, err = io.WriteString(c, "GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\n"+
+		"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"+
+		"Sec-WebSocket-Version: 13\r\n\r\n")
+	if err != nil {
+		c.Close()
+		return nil, nil, err
+	}
+	br := bufio.NewReaderSize(c, 64<<10)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		c.Close()
+		return nil, nil, err
+	}
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		c.Close()
+		return nil, nil, fmt.Errorf("upgrade: %s", resp.Status)
+	}
+	return c, br, nil
+}
+
+// readFrame reads one short unmasked server frame and returns its payload.
+func readFrame(br *bufio.Reader) (string, error) {
+	var h [2]byte
+	if _, err := io.ReadFull(br, h[:]); err != nil {
+		return "", err
+	}
+	if h[1] > 125 {
+		return "", fmt.Errorf("frame too long for readFrame: %d", h[1])
+	}
+	p := make([]byte, h[1])
+	if _, err := io.ReadFull(br, p); err != nil {
+		return "", err
+	}
+	if !strings.HasPrefix(string(p), "0") {
+		return "", fmt.Errorf("not an open packet: %q", p)
+	}
+	return string(p), nil
+}
+
+const clientsEnv = "SOCKBUS_WS_BENCH_CLIENTS" // "addr n"
+
+// clients is the child process holding the discarding clients.
+type clients struct {
+	cmd *exec.Cmd
+	in  io.WriteCloser
+	out *bufio.Reader
+}
+
+func startClients(b *testing.B, addr string, n int) *clients {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestBenchClients$", "-test.count=1")
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s %d", clientsEnv, addr, n))
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	cl := &clients{cmd: cmd, in: in, out: bufio.NewReader(out)}
+	if line, err := cl.out.ReadString('\n'); err != nil || line != "ready\n" {
+		cl.close()
+		b.Fatalf("clients: %q %v", line, err)
+	}
+	return cl
+}
+
+// wait returns once the clients have received want bytes after their open
+// packets.
+func (cl *clients) wait(b *testing.B, want int64) {
+	if _, err := fmt.Fprintln(cl.in, want); err != nil {
+		b.Fatal(err)
+	}
+	if line, err := cl.out.ReadString('\n'); err != nil || line != "ok\n" {
+		b.Fatalf("clients: %q %v", line, err)
+	}
+}
+
+func (cl *clients) close() {
+	cl.in.Close()
+	_ = cl.cmd.Wait()
+}
+
+// TestBenchClients is the child process of BenchmarkBroadcastServer: it
+// dials the WebSocket sessions, discards what they receive and, for each
+// byte count read from stdin, answers "ok" once that many bytes arrived.
+func TestBenchClients(t *testing.T) {
+	env := os.Getenv(clientsEnv)
+	if env == "" {
+		t.Skip("child process of BenchmarkBroadcastServer")
+	}
+	var addr string
+	var n int
+	if _, err := fmt.Sscan(env, &addr, &n); err != nil {
+		t.Fatal(err)
+	}
+	var got atomic.Int64
+	var wg sync.WaitGroup
+	var conns []net.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+		wg.Wait()
+	}()
+	for range n {
+		c, br, err := rawDial(addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		if _, err := readFrame(br); err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _ = io.Copy(countWriter{&got}, br)
+		}()
+	}
+	fmt.Println("ready")
+	in := bufio.NewScanner(os.Stdin)
+	for in.Scan() {
+		var want int64
+		fmt.Sscan(in.Text(), &want)
+		for deadline := time.Now().Add(30 * time.Second); got.Load() < want; {
+			if time.Now().After(deadline) {
+				t.Fatalf("got %d of %d bytes", got.Load(), want)
+			}
+			time.Sleep(20 * time.Microsecond)
+		}
+		fmt.Println("ok")
+	}
+}
