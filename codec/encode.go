@@ -23,6 +23,18 @@ import (
 // encoding/json directly (the check is cached per type). A value that does
 // not marshal is an error naming its index.
 //
+// An Args among args (not nested inside another value) is spliced in: it
+// stands for its own arguments, so that received arguments are re-sent
+// unchanged. Its Raw elements are written byte for byte, except that the
+// num of each real placeholder (an object whose "_placeholder" is true) is
+// increased by the number of attachments collected before it, and its
+// Attachments are appended after them; an Args in the Values form is
+// expanded as Go values. A raw element that is not valid JSON, or whose
+// placeholder does not index the Args' attachments, is an error. (In an
+// Args without attachments nothing is a placeholder: a lookalike object is
+// written unchanged, and reads as a placeholder if the packet ends up with
+// attachments, as with Node's encoder.)
+//
 // Strings are written as JavaScript's JSON.stringify writes them (no HTML
 // escaping), map keys sorted as encoding/json sorts them, and a nil []byte
 // as null. The attachments alias the caller's slices. On error dst is
@@ -30,13 +42,9 @@ import (
 func AppendArgs(dst []byte, args []any) ([]byte, [][]byte, error) {
 	e := encoder{dst: dst}
 	e.dst = append(e.dst, '[')
-	for i, a := range args {
-		if i > 0 {
-			e.dst = append(e.dst, ',')
-		}
-		if err := e.value(a); err != nil {
-			return dst, nil, fmt.Errorf("codec: argument %d: %w", i, err)
-		}
+	n := 0
+	if err := e.args(args, &n); err != nil {
+		return dst, nil, fmt.Errorf("codec: %w", err)
 	}
 	return append(e.dst, ']'), e.atts, nil
 }

@@ -98,3 +98,22 @@ func ExampleArgs_Decode() {
 	// ann PNG 7
 	// codec: argument 2: codec: no such argument
 }
+
+func ExampleAppendArgs_splice() {
+	// Arguments as received: keys unsorted, an integer beyond float64, binary.
+	received, err := codec.SplitArgs([]byte(`[{"z":1,"a":12345678901234567890},{"_placeholder":true,"num":0}]`), [][]byte{[]byte("PNG")})
+	if err != nil {
+		panic(err)
+	}
+	// Re-sent after a binary argument of our own: the received elements keep
+	// their bytes, their placeholder is renumbered.
+	data, atts, err := codec.AppendArgs(nil, []any{"echo", []byte("mine"), received})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("%s\n", data)
+	fmt.Printf("%q\n", atts)
+	// Output:
+	// ["echo",{"_placeholder":true,"num":0},{"z":1,"a":12345678901234567890},{"_placeholder":true,"num":1}]
+	// ["mine" "PNG"]
+}
