@@ -83,7 +83,7 @@ func scenarios(quick bool) []scenario {
 	if quick {
 		window = "4"
 		big, small, echoBig = 2000, 500, 200
-		dur, longDur = time.Second, 2*time.Second
+		dur, longDur = time.Second, 3*time.Second
 	}
 	k := func(n int) string {
 		if n >= 1000 && n%1000 == 0 {
