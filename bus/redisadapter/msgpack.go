@@ -659,7 +659,7 @@ func appendJSONFloat(dst []byte, f float64, bits int) []byte {
 		return append(dst, '0') // also -0, as JSON.stringify
 	}
 	abs := math.Abs(f)
-	if (abs < 1e-6 || abs >= 1e21) {
+	if abs < 1e-6 || abs >= 1e21 {
 		dst = strconv.AppendFloat(dst, f, 'e', -1, bits)
 		// e-07 -> e-7, as JavaScript writes exponents.
 		n := len(dst)
