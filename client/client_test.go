@@ -245,7 +245,7 @@ func TestAckFromClient(t *testing.T) {
 func TestEmitWithAck(t *testing.T) {
 	t.Parallel()
 	f := newFakeServer(t)
-	f.autoAck = true
+	f.autoAck.Store(true)
 	m := newManager(t, f.dial, nil)
 	s := m.Socket("/", client.SocketConfig{})
 	s.Connect()
@@ -526,7 +526,7 @@ func TestClientDisconnect(t *testing.T) {
 func TestBufferFlushedInOrder(t *testing.T) {
 	t.Parallel()
 	f := newFakeServer(t)
-	f.autoAck = true
+	f.autoAck.Store(true)
 	m := newManager(t, f.dial, nil)
 	ev := record()
 	s := m.Socket("/", client.SocketConfig{})

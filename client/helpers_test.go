@@ -34,8 +34,8 @@ type got struct {
 type fakeServer struct {
 	t       *testing.T
 	refuse  map[string]*client.ConnectError // namespaces to refuse
-	autoAck bool                            // ack every event with its args
-	// onPacket, if set, is called for every non-CONNECT packet.
+	autoAck atomic.Bool                     // ack every event with its args
+	// onPacket, if set, is called for every EVENT.
 	onPacket func(c transport.Conn, p *codec.Packet)
 
 	dials    atomic.Int32
@@ -103,7 +103,10 @@ func (f *fakeServer) handle(c transport.Conn, p *codec.Packet) {
 		return
 	}
 	f.recv <- got{c, p}
-	if f.autoAck && (p.Type == codec.Event || p.Type == codec.BinaryEvent) && p.HasID {
+	if p.Type != codec.Event && p.Type != codec.BinaryEvent {
+		return
+	}
+	if f.autoAck.Load() && p.HasID {
 		f.ackEcho(c, p)
 	}
 	if f.onPacket != nil {
