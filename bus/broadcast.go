@@ -82,8 +82,9 @@ func (b Broadcast) each(fn func(Broadcast) error) error {
 
 // Emit sends an event to the selected sockets. It encodes the packet at
 // most once, whatever the number of recipients, and never blocks on a
-// recipient. Errors are ErrReserved, an argument that does not marshal, or
-// the adapter's.
+// recipient. Arguments are as for Socket.Emit (an Args among them is
+// spliced in). Errors are ErrReserved, an argument that does not marshal,
+// or the adapter's.
 func (b Broadcast) Emit(ev string, args ...any) error {
 	if err := checkName(ev); err != nil {
 		return opErr("broadcast", ev, err)
@@ -106,7 +107,8 @@ func (b Broadcast) Emit(ev string, args ...any) error {
 // EmitWithAck sends an event to the selected sockets asking each for an
 // acknowledgement, and waits until every recipient (cluster-wide) answered
 // or ctx is done. It returns the acknowledgements that arrived, in arrival
-// order, and on ctx expiry the wrapped ctx error with them.
+// order, and on ctx expiry the wrapped ctx error with them. Arguments are
+// as for Socket.Emit.
 func (b Broadcast) EmitWithAck(ctx context.Context, ev string, args ...any) ([]Args, error) {
 	if err := checkName(ev); err != nil {
 		return nil, opErr("broadcast with ack", ev, err)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -144,7 +145,8 @@ func eventOf(pkt *codec.Packet) (string, Args, error) {
 		if codec.IsReserved(name) {
 			return "", Args{}, fmt.Errorf("%w: %q", codec.ErrReservedEvent, name)
 		}
-		return name, Args{Values: pkt.Values[1:]}, nil
+		args, err := codec.SpliceArgs(pkt.Values[1:])
+		return name, args, err
 	}
 	name, rest, err := codec.EventName(pkt.Data)
 	if err != nil {
@@ -159,7 +161,7 @@ func eventOf(pkt *codec.Packet) (string, Args, error) {
 // argsOf returns the arguments of an ACK packet.
 func argsOf(pkt *codec.Packet) (Args, error) {
 	if pkt.Values != nil {
-		return Args{Values: pkt.Values}, nil
+		return codec.SpliceArgs(pkt.Values)
 	}
 	return codec.SplitArgs(pkt.Data, pkt.Attachments)
 }
@@ -248,14 +250,17 @@ func (c *conn) onClose(reason DisconnectReason) {
 func (c *conn) canWrite() bool { return c.wr == nil || c.wr.Writable() }
 
 // send delivers pkt: as a value when the peer takes values and pkt has
-// Values, otherwise as the messages enc encodes (once, shared).
+// Values (unless they hold raw arguments, see encoding.value), otherwise as
+// the messages enc encodes (once, shared).
 func (c *conn) send(pkt *codec.Packet, enc *encoding) error {
 	if pkt.Values != nil && c.vc != nil && c.values.Load() {
-		err := c.vc.SendValue(pkt)
-		if !errors.Is(err, errors.ErrUnsupported) {
-			return err
+		if vp := enc.value(pkt); vp != nil {
+			err := c.vc.SendValue(vp)
+			if !errors.Is(err, errors.ErrUnsupported) {
+				return err
+			}
+			c.values.Store(false)
 		}
-		c.values.Store(false)
 	}
 	msgs, err := enc.messages(pkt)
 	if err != nil {
@@ -267,11 +272,50 @@ func (c *conn) send(pkt *codec.Packet, enc *encoding) error {
 // encodes counts packet encodings (tests assert a broadcast encodes once).
 var encodes atomic.Int64
 
-// encoding lazily encodes one packet into shared messages.
+// encoding lazily encodes one packet into shared messages, and prepares
+// its in-process form.
 type encoding struct {
 	msgs *[]*transport.Message
 	err  error
 	done bool
+
+	vpkt  *codec.Packet
+	vdone bool
+}
+
+// value returns pkt as value peers get it: with every Args among its Values
+// spliced in (codec.SpliceArgs), or nil when one holds raw JSON arguments,
+// which are then sent encoded so that they keep their bytes.
+func (e *encoding) value(pkt *codec.Packet) *codec.Packet {
+	if !e.vdone {
+		e.vdone = true
+		e.vpkt = valuePacket(pkt)
+	}
+	return e.vpkt
+}
+
+func valuePacket(pkt *codec.Packet) *codec.Packet {
+	if !slices.ContainsFunc(pkt.Values, isArgs) {
+		return pkt
+	}
+	a, err := codec.SpliceArgs(pkt.Values)
+	if err != nil || a.Values == nil {
+		return nil
+	}
+	p := *pkt
+	p.Values = a.Values
+	return &p
+}
+
+func isArgs(v any) bool { _, ok := v.(Args); return ok }
+
+// spliced is codec.SpliceArgs for arguments already accepted for sending
+// (on error they are handed over as they are).
+func spliced(values []any) Args {
+	if a, err := codec.SpliceArgs(values); err == nil {
+		return a
+	}
+	return Args{Values: values}
 }
 
 var msgPool = sync.Pool{New: func() any { s := make([]*transport.Message, 0, 4); return &s }}

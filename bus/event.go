@@ -32,7 +32,9 @@ func (e *Event) Socket() *Socket { return e.socket }
 // WantsAck reports whether the sender asked for an acknowledgement.
 func (e *Event) WantsAck() bool { return e.ack != nil }
 
-// Ack acknowledges the event with args ([]byte allowed anywhere). It fails
+// Ack acknowledges the event with args ([]byte allowed anywhere; an Args
+// among them is spliced in as for Socket.Emit, so e.Ack(e.Args) answers
+// with the event's own arguments, binary as BINARY_ACK). It fails
 // with ErrNoAck when no acknowledgement was asked for and ErrAcked after
 // the first call. It never blocks.
 func (e *Event) Ack(args ...any) error {

@@ -102,7 +102,8 @@ func splitEvent(args []any) (string, Args, error) {
 	if !ok {
 		return "", Args{}, fmt.Errorf("bus: server-side emit: event name of type %T", args[0])
 	}
-	return ev, Args{Values: args[1:]}, nil
+	rest, err := codec.SpliceArgs(args[1:])
+	return ev, rest, err
 }
 
 func (a *memAdapter) ServerSideEmit(_ context.Context, args []any) error {
@@ -126,7 +127,7 @@ func (a *memAdapter) ServerSideEmitWithAck(ctx context.Context, args []any) ([]A
 	for _, o := range others {
 		var once sync.Once
 		o.ServerSideEmit(ev, rest, func(v []any) {
-			once.Do(func() { ch <- Args{Values: slices.Clip(v)} })
+			once.Do(func() { ch <- spliced(slices.Clip(v)) })
 		})
 	}
 	var out []Args

@@ -195,7 +195,7 @@ func (s *Socket) notifyOut(pkt *codec.Packet) {
 	e := &Event{socket: s}
 	if pkt.Values != nil {
 		e.Name, _ = pkt.Values[0].(string)
-		e.Args = Args{Values: pkt.Values[1:]}
+		e.Args = spliced(pkt.Values[1:])
 	} else if name, rest, err := codec.EventName(pkt.Data); err == nil {
 		e.Name, e.Args = name, Args{Raw: rest, Attachments: pkt.Attachments}
 	}
@@ -217,6 +217,13 @@ func checkName(ev string) error {
 // Emit sends an event to the client. It never blocks. It fails with
 // ErrReserved for reserved names, ErrNotConnected once disconnected, or the
 // transport's error; errors are wrapped with the event name.
+//
+// Arguments may hold []byte anywhere (sent as binary attachments). An Args
+// among them, such as a received Event.Args, is spliced in: it stands for
+// its own arguments, re-sent unchanged (raw JSON byte for byte, binary as
+// binary in the same placeholder order; see codec.AppendArgs), so
+// s.Emit("echo", e.Args) echoes an event. The same holds for every Emit,
+// EmitWithAck and Ack of this package.
 func (s *Socket) Emit(ev string, args ...any) error {
 	if err := checkName(ev); err != nil {
 		return opErr("emit", ev, err)
@@ -241,7 +248,7 @@ func (s *Socket) deliver(pkt *codec.Packet) error {
 }
 
 // EmitWithAck sends an event asking for an acknowledgement and waits for
-// it. It returns the ack's arguments, or the wrapped ctx error when ctx is
+// it. Arguments are as for Emit. It returns the ack's arguments, or the wrapped ctx error when ctx is
 // done first, or ErrNotConnected when the socket disconnects first. It
 // blocks: do not call it from a handler of the same connection when the ack
 // depends on that connection's next packets being read (start a goroutine).
