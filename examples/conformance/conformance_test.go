@@ -576,6 +576,17 @@ func TestSocketIOEvents(t *testing.T) {
 		{"two binaries", []string{`452-["message",{"_placeholder":true,"num":0},"x",{"_placeholder":true,"num":1}]`}, [][]byte{{1}, {2, 3}}, `452-["message-back",{"_placeholder":true,"num":0},"x",{"_placeholder":true,"num":1}]`, [][]byte{{1}, {2, 3}}},
 		{"ack", []string{`42456["message-with-ack",1,"2",{"3":[true]}]`}, nil, `43456[1,"2",{"3":[true]}]`, nil},
 		{"binary ack", []string{`451-789["message-with-ack",{"_placeholder":true,"num":0}]`}, [][]byte{{4, 5}}, `461-789[{"_placeholder":true,"num":0}]`, [][]byte{{4, 5}}},
+		{"exact JSON beside binary",
+			[]string{`452-["message",{"z":1,"a":12345678901234567890,"m":{"y":1.50,"b":[-0]}},{"k":{"_placeholder":true,"num":1},"e":"\u00e9"},9007199254740993,{"num":0,"_placeholder":true}]`},
+			[][]byte{{1}, {2, 3}},
+			`452-["message-back",{"z":1,"a":12345678901234567890,"m":{"y":1.50,"b":[-0]}},{"k":{"_placeholder":true,"num":1},"e":"\u00e9"},9007199254740993,{"num":0,"_placeholder":true}]`,
+			[][]byte{{1}, {2, 3}}},
+		{"exact JSON beside binary ack",
+			[]string{`452-5["message-with-ack",{"z":1,"a":12345678901234567890},[{"_placeholder":true,"num":1},{"b":2,"a":1}],{"_placeholder":true,"num":0}]`},
+			[][]byte{{7}, {8}},
+			`462-5[{"z":1,"a":12345678901234567890},[{"_placeholder":true,"num":1},{"b":2,"a":1}],{"_placeholder":true,"num":0}]`,
+			[][]byte{{7}, {8}}},
+		{"placeholder lookalike without binary", []string{`42["message",{"_placeholder":true,"num":3}]`}, nil, `42["message-back",{"_placeholder":true,"num":3}]`, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

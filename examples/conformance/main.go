@@ -13,7 +13,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -142,35 +141,9 @@ func setup(io *bus.Server) {
 	io.Of("/custom").OnConnection(sendAuth)
 	io.Of("/").OnConnection(func(s *bus.Socket) {
 		sendAuth(s)
-		s.On("message", func(e *bus.Event) { _ = s.Emit("message-back", values(e.Args)...) })
-		s.On("message-with-ack", func(e *bus.Event) { _ = e.Ack(values(e.Args)...) })
+		// e.Args passed as an argument is spliced in: the received arguments
+		// go back byte for byte, binary as binary in the same order.
+		s.On("message", func(e *bus.Event) { _ = s.Emit("message-back", e.Args) })
+		s.On("message-with-ack", func(e *bus.Event) { _ = e.Ack(e.Args) })
 	})
-}
-
-var placeholder = []byte(`"_placeholder"`)
-
-// values returns a's arguments in a form Emit and Ack re-send unchanged:
-// arguments without binary as their raw JSON (so numbers and key order are
-// kept byte for byte); arguments holding binary decoded, with []byte where
-// the placeholders were, which Emit turns back into placeholders in the
-// same depth-first order. (Inside such an argument, object keys come out
-// sorted and numbers as float64.)
-func values(a bus.Args) []any {
-	if a.Values != nil {
-		return a.Values
-	}
-	out := make([]any, len(a.Raw))
-	for i, raw := range a.Raw {
-		if len(a.Attachments) == 0 || !bytes.Contains(raw, placeholder) {
-			out[i] = raw
-			continue
-		}
-		var v any
-		if err := a.Decode(i, &v); err != nil {
-			out[i] = raw
-			continue
-		}
-		out[i] = v
-	}
-	return out
 }
