@@ -1,0 +1,744 @@
+package natsadapter
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/sockbus/sockbus/bus"
+	"github.com/sockbus/sockbus/codec"
+)
+
+// Config configures the adapters New creates. The zero value is valid.
+type Config struct {
+	// Conn is the NATS connection; the adapters do not close it. Defaults
+	// to a connection to URL per adapter, closed by Close.
+	Conn *nats.Conn
+	// URL is the server used when Conn is nil. Defaults to
+	// nats.DefaultURL (nats://127.0.0.1:4222).
+	URL string
+	// Prefix is the first subject token. Defaults to "sockbus".
+	Prefix string
+	// HeartbeatInterval is how often an adapter says it is alive.
+	// Defaults to 5 s.
+	HeartbeatInterval time.Duration
+	// HeartbeatTimeout is how long a silent server is still counted.
+	// Defaults to 10 s.
+	HeartbeatTimeout time.Duration
+	// RequestsTimeout bounds the wait for the other servers' answers
+	// (besides ctx). Defaults to 5 s.
+	RequestsTimeout time.Duration
+	// Logger receives NATS and decoding errors. Defaults to slog.Default().
+	Logger *slog.Logger
+}
+
+func (c Config) withDefaults() Config {
+	if c.URL == "" {
+		c.URL = nats.DefaultURL
+	}
+	if c.Prefix == "" {
+		c.Prefix = "sockbus"
+	}
+	if c.HeartbeatInterval <= 0 {
+		c.HeartbeatInterval = 5 * time.Second
+	}
+	if c.HeartbeatTimeout <= 0 {
+		c.HeartbeatTimeout = 10 * time.Second
+	}
+	if c.RequestsTimeout <= 0 {
+		c.RequestsTimeout = 5 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// Errors.
+var (
+	// ErrTimeout is returned (wrapped) when the other servers did not all
+	// answer within Config.RequestsTimeout.
+	ErrTimeout = errors.New("natsadapter: request timed out")
+	// ErrClosed is returned by the operations of a closed adapter.
+	ErrClosed = errors.New("natsadapter: adapter closed")
+)
+
+// Message types (ClusterAdapter's, plus 14 and 15).
+const (
+	initialHeartbeat = iota + 1
+	heartbeat
+	broadcast
+	socketsJoin
+	socketsLeave
+	disconnectSockets
+	fetchSockets
+	fetchSocketsResponse
+	serverSideEmit
+	serverSideEmitResponse
+	broadcastClientCount
+	broadcastAck
+	adapterClose
+	allRooms
+	allRoomsResponse
+)
+
+// New returns a factory of NATS adapters, one per namespace, for
+// bus.Config.NewAdapter. The factory fails when it cannot connect to
+// Config.URL.
+func New(cfg Config) bus.AdapterFactory {
+	cfg = cfg.withDefaults()
+	return func(l bus.Local) (bus.Adapter, error) {
+		nc, own := cfg.Conn, false
+		if nc == nil {
+			var err error
+			if nc, err = nats.Connect(cfg.URL, nats.MaxReconnects(-1)); err != nil {
+				return nil, fmt.Errorf("natsadapter: connect %s: %w", cfg.URL, err)
+			}
+			own = true
+		}
+		a, err := newAdapter(cfg, nc, l)
+		if err != nil {
+			if own {
+				nc.Close()
+			}
+			return nil, err
+		}
+		a.ownConn = own
+		return a, nil
+	}
+}
+
+// subjectToken returns nsp as a subject token (see the package doc).
+func subjectToken(nsp string) string {
+	safe := nsp != "" && !strings.ContainsFunc(nsp, func(r rune) bool {
+		return !(r == '/' || r == '_' || r == '-' || ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z') || ('0' <= r && r <= '9'))
+	})
+	if safe {
+		return nsp
+	}
+	return "~" + base64.RawURLEncoding.EncodeToString([]byte(nsp))
+}
+
+// envelope is every message: {type,data,uid,nsp}.
+type envelope struct {
+	Type int                `msgpack:"type"`
+	Data msgpack.RawMessage `msgpack:"data,omitempty"`
+	UID  string             `msgpack:"uid"`
+	Nsp  string             `msgpack:"nsp"`
+}
+
+// args are event or ack arguments: Socket.IO JSON plus attachments.
+type args struct {
+	JSON        []byte   `msgpack:"json"`
+	Attachments [][]byte `msgpack:"attachments,omitempty"`
+}
+
+func argsOf(a bus.Args) (args, error) {
+	if a.Values != nil {
+		js, atts, err := codec.AppendArgs(nil, a.Values)
+		return args{JSON: js, Attachments: atts}, err
+	}
+	return args{JSON: a.AppendJSON(nil), Attachments: a.Attachments}, nil
+}
+
+func (a args) bus() (bus.Args, error) {
+	return codec.SplitArgs(a.JSON, a.Attachments)
+}
+
+type flags struct {
+	Volatile  bool  `msgpack:"volatile,omitempty"`
+	Compress  *bool `msgpack:"compress,omitempty"`
+	TimeoutMS int64 `msgpack:"timeout,omitempty"`
+}
+
+type opts struct {
+	Rooms  []string `msgpack:"rooms"`
+	Except []string `msgpack:"except"`
+	Flags  flags    `msgpack:"flags"`
+}
+
+func optsOf(o bus.BroadcastOptions) opts {
+	return opts{Rooms: o.Rooms, Except: o.Except, Flags: flags{
+		Volatile: o.Flags.Volatile, Compress: o.Flags.Compress, TimeoutMS: o.Flags.Timeout.Milliseconds()}}
+}
+
+func (o opts) bus() bus.BroadcastOptions {
+	return bus.BroadcastOptions{Rooms: o.Rooms, Except: o.Except, Flags: bus.BroadcastFlags{
+		Volatile: o.Flags.Volatile, Compress: o.Flags.Compress, Timeout: time.Duration(o.Flags.TimeoutMS) * time.Millisecond}}
+}
+
+// payload is the data of every message type; unused fields are omitted.
+type payload struct {
+	Packet      *args           `msgpack:"packet,omitempty"`
+	RequestID   string          `msgpack:"requestId,omitempty"`
+	Opts        *opts           `msgpack:"opts,omitempty"`
+	Rooms       []string        `msgpack:"rooms,omitempty"`
+	Close       bool            `msgpack:"close,omitempty"`
+	Sockets     json.RawMessage `msgpack:"sockets,omitempty"`
+	ClientCount int             `msgpack:"clientCount,omitempty"`
+}
+
+// adapter is the Adapter of one namespace.
+type adapter struct {
+	cfg     Config
+	log     *slog.Logger
+	local   bus.Local
+	nc      *nats.Conn
+	ownConn bool
+	uid     string
+	nsp     string
+	subject string // <prefix>.<nsp>
+
+	msgs chan *nats.Msg
+	subs []*nats.Subscription
+	stop chan struct{}
+	wg   sync.WaitGroup
+	once sync.Once
+
+	mu      sync.Mutex
+	nodes   map[string]time.Time // other servers, last heard from
+	pending map[string]*pending
+	acks    map[string]*ackRequest
+	closed  bool
+}
+
+var _ bus.Adapter = (*adapter)(nil)
+
+func newAdapter(cfg Config, nc *nats.Conn, l bus.Local) (*adapter, error) {
+	var id [8]byte
+	_, _ = rand.Read(id[:])
+	a := &adapter{
+		cfg: cfg, local: l, nc: nc, uid: hex.EncodeToString(id[:]), nsp: l.Namespace(),
+		msgs: make(chan *nats.Msg, 4096), stop: make(chan struct{}),
+		nodes: make(map[string]time.Time), pending: make(map[string]*pending), acks: make(map[string]*ackRequest),
+	}
+	a.log = cfg.Logger.With("adapter", "nats", "namespace", a.nsp)
+	a.subject = cfg.Prefix + "." + subjectToken(a.nsp)
+	for _, s := range []string{a.subject, a.subject + "." + a.uid} {
+		sub, err := nc.ChanSubscribe(s, a.msgs)
+		if err != nil {
+			a.unsubscribe()
+			return nil, fmt.Errorf("natsadapter: subscribe %s: %w", s, err)
+		}
+		a.subs = append(a.subs, sub)
+	}
+	if err := nc.Flush(); err != nil {
+		a.log.Warn("natsadapter: flush subscriptions", "err", err)
+	}
+	a.wg.Add(2)
+	go a.receive()
+	go a.heartbeats()
+	a.send(a.subject, initialHeartbeat, nil)
+	return a, nil
+}
+
+func (a *adapter) unsubscribe() {
+	for _, s := range a.subs {
+		_ = s.Unsubscribe()
+	}
+}
+
+// send publishes a message; errors are logged.
+func (a *adapter) send(subject string, typ int, data *payload) {
+	if err := a.publish(subject, typ, data); err != nil && !errors.Is(err, ErrClosed) {
+		a.log.Error("natsadapter: publish", "type", typ, "err", err)
+	}
+}
+
+func (a *adapter) publish(subject string, typ int, data *payload) error {
+	env := envelope{Type: typ, UID: a.uid, Nsp: a.nsp}
+	if data != nil {
+		b, err := msgpack.Marshal(data)
+		if err != nil {
+			return fmt.Errorf("natsadapter: encode: %w", err)
+		}
+		env.Data = b
+	}
+	msg, err := msgpack.Marshal(&env)
+	if err != nil {
+		return fmt.Errorf("natsadapter: encode: %w", err)
+	}
+	if err := a.nc.Publish(subject, msg); err != nil {
+		return fmt.Errorf("natsadapter: publish on %s: %w", subject, err)
+	}
+	return nil
+}
+
+func (a *adapter) heartbeats() {
+	defer a.wg.Done()
+	t := time.NewTicker(a.cfg.HeartbeatInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-a.stop:
+			return
+		case now := <-t.C:
+			a.send(a.subject, heartbeat, nil)
+			a.mu.Lock()
+			for uid, seen := range a.nodes {
+				if now.Sub(seen) > a.cfg.HeartbeatTimeout {
+					delete(a.nodes, uid)
+				}
+			}
+			a.mu.Unlock()
+		}
+	}
+}
+
+func (a *adapter) receive() {
+	defer a.wg.Done()
+	for {
+		select {
+		case <-a.stop:
+			return
+		case m := <-a.msgs:
+			a.onMessage(m.Data)
+		}
+	}
+}
+
+func (a *adapter) onMessage(b []byte) {
+	var env envelope
+	if err := msgpack.Unmarshal(b, &env); err != nil {
+		a.log.Warn("natsadapter: malformed message", "err", err)
+		return
+	}
+	if env.UID == a.uid || env.Nsp != a.nsp {
+		return
+	}
+	var d payload
+	if len(env.Data) > 0 {
+		if err := msgpack.Unmarshal(env.Data, &d); err != nil {
+			a.log.Warn("natsadapter: malformed message data", "type", env.Type, "err", err)
+			return
+		}
+	}
+	a.mu.Lock()
+	if env.Type == adapterClose {
+		delete(a.nodes, env.UID)
+	} else if env.UID != "emitter" {
+		a.nodes[env.UID] = time.Now()
+	}
+	a.mu.Unlock()
+	reply := a.subject + "." + env.UID
+	switch env.Type {
+	case initialHeartbeat:
+		a.send(a.subject, heartbeat, nil)
+	case broadcast:
+		a.onBroadcast(reply, &d)
+	case socketsJoin:
+		a.local.SocketsJoin(d.options(), d.Rooms)
+	case socketsLeave:
+		a.local.SocketsLeave(d.options(), d.Rooms)
+	case disconnectSockets:
+		a.local.DisconnectSockets(d.options(), d.Close)
+	case fetchSockets:
+		sockets, err := json.Marshal(nonNil(a.local.FetchSockets(d.options())))
+		if err != nil {
+			a.log.Error("natsadapter: encode sockets", "err", err)
+			return
+		}
+		a.send(reply, fetchSocketsResponse, &payload{RequestID: d.RequestID, Sockets: sockets})
+	case allRooms:
+		a.send(reply, allRoomsResponse, &payload{RequestID: d.RequestID, Rooms: nonNil(a.local.Rooms())})
+	case serverSideEmit:
+		a.onServerSideEmit(reply, &d)
+	case fetchSocketsResponse, allRoomsResponse, serverSideEmitResponse:
+		a.collect(env.Type, &d)
+	case broadcastClientCount, broadcastAck:
+		a.onAck(env.Type, &d)
+	}
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func (d *payload) options() bus.BroadcastOptions {
+	if d.Opts == nil {
+		return bus.BroadcastOptions{}
+	}
+	return d.Opts.bus()
+}
+
+func (d *payload) event(nsp string) (*codec.Packet, bool) {
+	if d.Packet == nil || len(d.Packet.JSON) == 0 || d.Packet.JSON[0] != '[' {
+		return nil, false
+	}
+	return &codec.Packet{Type: codec.Event, Namespace: nsp, Data: d.Packet.JSON, Attachments: d.Packet.Attachments}, true
+}
+
+func (a *adapter) onBroadcast(reply string, d *payload) {
+	pkt, ok := d.event(a.nsp)
+	if !ok {
+		a.log.Warn("natsadapter: malformed broadcast")
+		return
+	}
+	if d.RequestID == "" {
+		a.local.Broadcast(pkt, d.options())
+		return
+	}
+	id := d.RequestID
+	a.local.BroadcastWithAck(pkt, d.options(), func(n int) {
+		a.send(reply, broadcastClientCount, &payload{RequestID: id, ClientCount: n})
+	}, func(ack bus.Args) {
+		p, err := argsOf(ack)
+		if err != nil {
+			a.log.Error("natsadapter: encode acknowledgement", "err", err)
+			return
+		}
+		a.send(reply, broadcastAck, &payload{RequestID: id, Packet: &p})
+	})
+}
+
+func (a *adapter) onServerSideEmit(reply string, d *payload) {
+	if d.Packet == nil {
+		return
+	}
+	name, rest, err := codec.EventName(d.Packet.JSON)
+	if err != nil {
+		a.log.Warn("natsadapter: malformed server-side emit", "err", err)
+		return
+	}
+	var ack func([]any)
+	if d.RequestID != "" {
+		var once sync.Once
+		id := d.RequestID
+		ack = func(v []any) {
+			once.Do(func() {
+				p, err := argsOf(bus.Args{Values: nonNil(v)})
+				if err != nil {
+					a.log.Error("natsadapter: encode server-side ack", "err", err)
+					return
+				}
+				a.send(reply, serverSideEmitResponse, &payload{RequestID: id, Packet: &p})
+			})
+		}
+	}
+	a.local.ServerSideEmit(name, bus.Args{Raw: rest, Attachments: d.Packet.Attachments}, ack)
+}
+
+// ackRequest is a pending BroadcastWithAck.
+type ackRequest struct {
+	clientCount func(int)
+	ack         func(bus.Args)
+}
+
+func (a *adapter) onAck(typ int, d *payload) {
+	a.mu.Lock()
+	ar := a.acks[d.RequestID]
+	a.mu.Unlock()
+	if ar == nil {
+		return
+	}
+	if typ == broadcastClientCount {
+		ar.clientCount(d.ClientCount)
+		return
+	}
+	if d.Packet == nil {
+		return
+	}
+	args, err := d.Packet.bus()
+	if err != nil {
+		a.log.Warn("natsadapter: malformed acknowledgement", "err", err)
+		return
+	}
+	ar.ack(args)
+}
+
+// pending is a request waiting for responses.
+type pending struct {
+	want    int
+	got     int
+	sockets []bus.SocketInfo
+	rooms   []string
+	acks    []bus.Args
+	done    chan struct{}
+}
+
+func (a *adapter) collect(typ int, d *payload) {
+	var sockets []bus.SocketInfo
+	if typ == fetchSocketsResponse {
+		var rs []remoteSocket
+		if err := json.Unmarshal(d.Sockets, &rs); err != nil {
+			a.log.Warn("natsadapter: malformed fetch response", "err", err)
+		}
+		for _, r := range rs {
+			sockets = append(sockets, r.info())
+		}
+	}
+	var ack bus.Args
+	if typ == serverSideEmitResponse && d.Packet != nil {
+		var err error
+		if ack, err = d.Packet.bus(); err != nil {
+			a.log.Warn("natsadapter: malformed server-side ack", "err", err)
+		}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	p := a.pending[d.RequestID]
+	if p == nil || p.got >= p.want {
+		return
+	}
+	p.got++
+	p.sockets = append(p.sockets, sockets...)
+	for _, r := range d.Rooms {
+		if !slices.Contains(p.rooms, r) {
+			p.rooms = append(p.rooms, r)
+		}
+	}
+	if typ == serverSideEmitResponse {
+		p.acks = append(p.acks, ack)
+	}
+	if p.got == p.want {
+		close(p.done)
+	}
+}
+
+// remoteSocket is a socket of a fetch response.
+type remoteSocket struct {
+	ID        string          `json:"id"`
+	Handshake bus.Handshake   `json:"handshake"`
+	Rooms     []string        `json:"rooms"`
+	Data      json.RawMessage `json:"data"`
+}
+
+func (r remoteSocket) info() bus.SocketInfo {
+	var data any
+	if len(r.Data) > 0 {
+		data = r.Data
+	}
+	return bus.SocketInfo{ID: r.ID, Handshake: r.Handshake, Rooms: r.Rooms, Data: data}
+}
+
+func (a *adapter) isClosed() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.closed
+}
+
+func (a *adapter) fire(typ int, d *payload) error {
+	if a.isClosed() {
+		return ErrClosed
+	}
+	return a.publish(a.subject, typ, d)
+}
+
+func packetArgs(pkt *codec.Packet) (*args, error) {
+	if pkt.Values != nil {
+		js, atts, err := codec.AppendArgs(nil, pkt.Values)
+		if err != nil {
+			return nil, fmt.Errorf("natsadapter: broadcast: %w", err)
+		}
+		return &args{JSON: js, Attachments: atts}, nil
+	}
+	return &args{JSON: pkt.Data, Attachments: pkt.Attachments}, nil
+}
+
+// Broadcast publishes pkt for the other servers.
+func (a *adapter) Broadcast(_ context.Context, pkt *codec.Packet, o bus.BroadcastOptions) error {
+	p, err := packetArgs(pkt)
+	if err != nil {
+		return err
+	}
+	op := optsOf(o)
+	return a.fire(broadcast, &payload{Packet: p, Opts: &op})
+}
+
+// BroadcastWithAck publishes pkt with a request id; the other servers
+// answer with client counts and acknowledgements until ctx is done (or
+// the requests timeout when ctx has no deadline).
+func (a *adapter) BroadcastWithAck(ctx context.Context, pkt *codec.Packet, o bus.BroadcastOptions, clientCount func(int), ack func(bus.Args)) error {
+	p, err := packetArgs(pkt)
+	if err != nil {
+		return err
+	}
+	d := o.Flags.Timeout
+	if d <= 0 {
+		d = a.cfg.RequestsTimeout
+		if dl, ok := ctx.Deadline(); ok {
+			d = time.Until(dl)
+		}
+	}
+	o.Flags.Timeout = d
+	id := requestID()
+	a.mu.Lock()
+	if a.closed {
+		a.mu.Unlock()
+		return ErrClosed
+	}
+	a.acks[id] = &ackRequest{clientCount: clientCount, ack: ack}
+	a.mu.Unlock()
+	time.AfterFunc(d, func() {
+		a.mu.Lock()
+		delete(a.acks, id)
+		a.mu.Unlock()
+	})
+	op := optsOf(o)
+	return a.fire(broadcast, &payload{Packet: p, RequestID: id, Opts: &op})
+}
+
+func requestID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// request publishes a request and waits for one response per other server.
+func (a *adapter) request(ctx context.Context, op string, typ int, d *payload) (*pending, error) {
+	want, _ := a.ServerCount(ctx)
+	want--
+	if want <= 0 {
+		return &pending{}, nil
+	}
+	d.RequestID = requestID()
+	p := &pending{want: want, done: make(chan struct{})}
+	a.mu.Lock()
+	if a.closed {
+		a.mu.Unlock()
+		return nil, ErrClosed
+	}
+	a.pending[d.RequestID] = p
+	a.mu.Unlock()
+	defer func() {
+		a.mu.Lock()
+		delete(a.pending, d.RequestID)
+		a.mu.Unlock()
+	}()
+	if err := a.publish(a.subject, typ, d); err != nil {
+		return nil, fmt.Errorf("natsadapter: %s: %w", op, err)
+	}
+	t := time.NewTimer(a.cfg.RequestsTimeout)
+	defer t.Stop()
+	var err error
+	select {
+	case <-p.done:
+	case <-ctx.Done():
+		err = fmt.Errorf("natsadapter: %s: %w", op, ctx.Err())
+	case <-a.stop:
+		err = fmt.Errorf("natsadapter: %s: %w", op, ErrClosed)
+	case <-t.C:
+		err = fmt.Errorf("%w: %s: after %v", ErrTimeout, op, a.cfg.RequestsTimeout)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err != nil {
+		err = fmt.Errorf("%w (%d of %d responses)", err, p.got, p.want)
+	}
+	return &pending{sockets: slices.Clone(p.sockets), rooms: slices.Clone(p.rooms), acks: slices.Clone(p.acks)}, err
+}
+
+// FetchSockets asks the other servers for their matching sockets.
+func (a *adapter) FetchSockets(ctx context.Context, o bus.BroadcastOptions) ([]bus.SocketInfo, error) {
+	op := optsOf(o)
+	p, err := a.request(ctx, "fetch sockets", fetchSockets, &payload{Opts: &op})
+	if err != nil {
+		return nil, err
+	}
+	return p.sockets, nil
+}
+
+// AllRooms asks the other servers for their rooms.
+func (a *adapter) AllRooms(ctx context.Context) ([]string, error) {
+	p, err := a.request(ctx, "all rooms", allRooms, &payload{})
+	if err != nil {
+		return nil, err
+	}
+	return p.rooms, nil
+}
+
+func emitArgs(v []any) (*args, error) {
+	js, atts, err := codec.AppendArgs(nil, v)
+	if err != nil {
+		return nil, fmt.Errorf("natsadapter: server-side emit: %w", err)
+	}
+	return &args{JSON: js, Attachments: atts}, nil
+}
+
+// ServerSideEmit sends args to the other servers.
+func (a *adapter) ServerSideEmit(_ context.Context, v []any) error {
+	p, err := emitArgs(v)
+	if err != nil {
+		return err
+	}
+	return a.fire(serverSideEmit, &payload{Packet: p})
+}
+
+// ServerSideEmitWithAck sends args and waits for one acknowledgement per
+// other server.
+func (a *adapter) ServerSideEmitWithAck(ctx context.Context, v []any) ([]bus.Args, error) {
+	p, err := emitArgs(v)
+	if err != nil {
+		return nil, err
+	}
+	res, err := a.request(ctx, "server-side emit", serverSideEmit, &payload{Packet: p})
+	if res == nil {
+		return nil, err
+	}
+	return res.acks, err
+}
+
+// SocketsJoin makes the matching sockets of the other servers join rooms.
+func (a *adapter) SocketsJoin(_ context.Context, o bus.BroadcastOptions, rooms []string) error {
+	op := optsOf(o)
+	return a.fire(socketsJoin, &payload{Opts: &op, Rooms: rooms})
+}
+
+// SocketsLeave makes the matching sockets of the other servers leave rooms.
+func (a *adapter) SocketsLeave(_ context.Context, o bus.BroadcastOptions, rooms []string) error {
+	op := optsOf(o)
+	return a.fire(socketsLeave, &payload{Opts: &op, Rooms: rooms})
+}
+
+// DisconnectSockets disconnects the matching sockets of the other servers.
+func (a *adapter) DisconnectSockets(_ context.Context, o bus.BroadcastOptions, close bool) error {
+	op := optsOf(o)
+	return a.fire(disconnectSockets, &payload{Opts: &op, Close: close})
+}
+
+// ServerCount is 1 plus the servers heard from within the heartbeat
+// timeout.
+func (a *adapter) ServerCount(context.Context) (int, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed {
+		return 0, ErrClosed
+	}
+	return 1 + len(a.nodes), nil
+}
+
+// Close says ADAPTER_CLOSE, unsubscribes and stops the adapter's
+// goroutines (and closes the connection it made).
+func (a *adapter) Close() error {
+	a.once.Do(func() {
+		a.send(a.subject, adapterClose, nil)
+		a.mu.Lock()
+		a.closed = true
+		clear(a.acks)
+		a.mu.Unlock()
+		a.unsubscribe()
+		close(a.stop)
+		a.wg.Wait()
+		if a.ownConn {
+			a.nc.Close()
+		} else {
+			_ = a.nc.Flush()
+		}
+	})
+	return nil
+}
