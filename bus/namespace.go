@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"hash/maphash"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -110,6 +111,15 @@ type Namespace struct {
 	onConn cowList[func(*Socket)]
 	onRoom cowList[func(room.Event)]
 	sse    eventEmitter
+
+	// Removal of an empty child (Config.CleanupEmptyChildNamespaces).
+	cleanup bool
+	lifeMu  sync.Mutex
+	active  int  // sockets connecting or connected
+	removed bool // no longer in Server.nss
+
+	closeOnce  sync.Once
+	adapterErr error
 }
 
 func newNamespace(s *Server, name string, parent *ParentNamespace) (*Namespace, error) {
@@ -118,6 +128,7 @@ func newNamespace(s *Server, name string, parent *ParentNamespace) (*Namespace, 
 
 func newNamespaceWith(s *Server, name string, parent *ParentNamespace, f AdapterFactory) (*Namespace, error) {
 	ns := &Namespace{srv: s, name: name, parent: parent, sockets: newSocketMap()}
+	ns.cleanup = parent != nil && s.cfg.CleanupEmptyChildNamespaces
 	ns.rooms = room.New(room.Config{OnEvent: ns.onRoomEvent})
 	a, err := f(local{ns})
 	if err != nil {
@@ -126,6 +137,37 @@ func newNamespaceWith(s *Server, name string, parent *ParentNamespace, f Adapter
 	ns.adapter = a
 	ns.obs, _ = a.(RoomObserver)
 	return ns, nil
+}
+
+// acquire counts a connecting socket; the caller holds srv.mu and found ns
+// in srv.nss, so ns is not removed. It does nothing unless ns.cleanup.
+func (ns *Namespace) acquire() {
+	if ns.cleanup {
+		ns.lifeMu.Lock()
+		ns.active++
+		ns.lifeMu.Unlock()
+	}
+}
+
+// release uncounts a socket that was refused or has disconnected, removing
+// the namespace when it was the last one.
+func (ns *Namespace) release() {
+	if !ns.cleanup {
+		return
+	}
+	ns.lifeMu.Lock()
+	ns.active--
+	empty := ns.active == 0
+	ns.lifeMu.Unlock()
+	if empty {
+		ns.srv.removeEmpty(ns)
+	}
+}
+
+// closeAdapter closes the adapter once.
+func (ns *Namespace) closeAdapter() error {
+	ns.closeOnce.Do(func() { ns.adapterErr = ns.adapter.Close() })
+	return ns.adapterErr
 }
 
 // Name returns the namespace name, e.g. "/" or "/admin".
@@ -276,6 +318,7 @@ func (ns *Namespace) connect(c *conn, auth json.RawMessage) {
 			s.closing.Store(true)
 			ns.rooms.LeaveAll(s.id)
 			c.sendConnectError(ns.name, err)
+			ns.release()
 			return
 		}
 	}
@@ -337,7 +380,14 @@ func (p *ParentNamespace) OnConnection(fn func(*Socket)) { p.onConn.add(fn) }
 // (Node's new_namespace event).
 func (p *ParentNamespace) OnNamespace(fn func(*Namespace)) { p.onNew.add(fn) }
 
-// Children returns the child namespaces created so far.
+func (p *ParentNamespace) removeChild(ns *Namespace) {
+	p.mu.Lock()
+	p.children = slices.DeleteFunc(p.children, func(c *Namespace) bool { return c == ns })
+	p.mu.Unlock()
+}
+
+// Children returns the child namespaces created so far (and not removed,
+// see Config.CleanupEmptyChildNamespaces).
 func (p *ParentNamespace) Children() []*Namespace {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -29,6 +29,14 @@ type Config struct {
 	// NewAdapter creates the Adapter of each namespace. Defaults to a
 	// single-server adapter (every operation is local).
 	NewAdapter AdapterFactory
+	// CleanupEmptyChildNamespaces removes a child of a dynamic namespace
+	// (OfFunc, OfRegexp) once its last socket has disconnected (after the
+	// "disconnect" listeners ran) or its only connecting socket was refused:
+	// it leaves Server and ParentNamespace.Children and its adapter is
+	// closed. A later connection to the name creates a new child (and
+	// OnNamespace handlers run again). Defaults to false: children are kept,
+	// as in Node.
+	CleanupEmptyChildNamespaces bool
 }
 
 func (c Config) withDefaults() Config {
@@ -99,11 +107,12 @@ func (s *Server) Of(name string) *Namespace {
 	if ns != nil {
 		return ns
 	}
-	return s.create(name, nil)
+	return s.create(name, nil, false)
 }
 
-// create registers a namespace unless one exists; it returns the one kept.
-func (s *Server) create(name string, parent *ParentNamespace) *Namespace {
+// create registers a namespace unless one exists; it returns the one kept,
+// acquired for a connecting socket when acquire is set.
+func (s *Server) create(name string, parent *ParentNamespace, acquire bool) *Namespace {
 	ns, err := newNamespace(s, name, parent)
 	if err != nil {
 		s.log.Error("bus: adapter", "namespace", name, "err", err)
@@ -111,11 +120,17 @@ func (s *Server) create(name string, parent *ParentNamespace) *Namespace {
 	}
 	s.mu.Lock()
 	if old := s.nss[name]; old != nil {
+		if acquire {
+			old.acquire()
+		}
 		s.mu.Unlock()
 		_ = ns.adapter.Close()
 		return old
 	}
 	s.nss[name] = ns
+	if acquire {
+		ns.acquire()
+	}
 	s.mu.Unlock()
 	if parent != nil {
 		parent.addChild(ns)
@@ -141,10 +156,14 @@ func (s *Server) OfRegexp(re *regexp.Regexp) *ParentNamespace {
 	return s.OfFunc(func(name string, _ json.RawMessage) bool { return re.MatchString(name) })
 }
 
-// lookup returns the namespace a CONNECT to name reaches, or nil.
+// lookup returns the namespace a CONNECT to name reaches, acquired for the
+// connecting socket (see Namespace.acquire), or nil.
 func (s *Server) lookup(name string, auth json.RawMessage) *Namespace {
 	s.mu.RLock()
 	ns := s.nss[name]
+	if ns != nil {
+		ns.acquire() // a namespace still in nss is not removed
+	}
 	parents := s.parents
 	s.mu.RUnlock()
 	if ns != nil {
@@ -152,10 +171,33 @@ func (s *Server) lookup(name string, auth json.RawMessage) *Namespace {
 	}
 	for _, p := range parents {
 		if p.matches(name, auth) {
-			return s.create(name, p)
+			return s.create(name, p, true)
 		}
 	}
 	return nil
+}
+
+// removeEmpty removes the child namespace ns if no socket is connected or
+// connecting to it (CleanupEmptyChildNamespaces).
+func (s *Server) removeEmpty(ns *Namespace) {
+	s.mu.Lock()
+	ns.lifeMu.Lock()
+	empty := ns.active == 0 && !ns.removed
+	if empty {
+		ns.removed = true
+		if s.nss[ns.name] == ns {
+			delete(s.nss, ns.name)
+		}
+	}
+	ns.lifeMu.Unlock()
+	s.mu.Unlock()
+	if !empty {
+		return
+	}
+	ns.parent.removeChild(ns)
+	if err := ns.closeAdapter(); err != nil {
+		s.log.Error("bus: close adapter", "namespace", ns.name, "err", err)
+	}
 }
 
 // namespaces returns a snapshot of every namespace.
@@ -277,7 +319,7 @@ func (s *Server) stop() <-chan struct{} {
 		}
 		var errs []error
 		for _, ns := range s.namespaces() {
-			errs = append(errs, ns.adapter.Close())
+			errs = append(errs, ns.closeAdapter())
 		}
 		if err := errors.Join(errs...); err != nil {
 			s.log.Error("bus: close adapters", "err", err)

@@ -416,4 +416,5 @@ func (s *Socket) close(reason DisconnectReason) {
 	s.acks = nil
 	s.ackMu.Unlock()
 	s.emitReserved(&Event{Name: "disconnect", Reason: reason, Args: Args{Values: []any{string(reason)}}, socket: s})
+	s.ns.release()
 }
