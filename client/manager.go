@@ -66,6 +66,7 @@ func (m *Manager) Socket(nsp string, cfg SocketConfig) *Socket {
 	s, ok := m.sockets[nsp]
 	if !ok {
 		s = newSocket(m, nsp, cfg)
+		s.closed = m.closed.Load()
 		m.sockets[nsp] = s
 	}
 	m.mu.Unlock()

@@ -158,6 +158,10 @@ func (s *Socket) sendVolatile(p *outPacket) error {
 // before it, and buffers it otherwise.
 func (s *Socket) submit(p *outPacket) error {
 	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
 	if s.connected && len(s.buf) == 0 && !s.flushing {
 		conn := s.conn
 		p.sent = true
@@ -238,6 +242,10 @@ func (s *Socket) requeue(rest []*outPacket, err error) (stop bool) {
 // enqueue adds p to the retry queue.
 func (s *Socket) enqueue(p *outPacket) error {
 	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
 	if len(s.queue) >= s.m.cfg.SendBufferSize {
 		s.mu.Unlock()
 		return ErrBufferFull

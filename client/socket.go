@@ -24,6 +24,7 @@ type Socket struct {
 	out atomic.Int32 // outgoing catch-all listeners
 
 	mu        sync.Mutex
+	closed    bool // the Manager closed; refuse new packets
 	active    bool
 	connected bool
 	id        string
@@ -383,7 +384,7 @@ func (s *Socket) lost(reason DisconnectReason) {
 func (s *Socket) shutdown(l *link) {
 	s.mu.Lock()
 	was, conn := s.connected, s.conn
-	s.active = false
+	s.active, s.closed = false, true
 	failed := s.dropLocked(true)
 	s.mu.Unlock()
 	if was && l != nil && conn == l.conn {
