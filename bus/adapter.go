@@ -19,7 +19,9 @@ type BroadcastFlags struct {
 	// Volatile allows the packet to be dropped for recipients that cannot
 	// take it right now.
 	Volatile bool `json:"volatile,omitempty"`
-	// Compress, when non-nil, is the requested compression.
+	// Compress, when non-nil, is the requested compression (Broadcast.Compress).
+	// It is informational: local delivery compresses per the transport's
+	// configuration.
 	Compress *bool `json:"compress,omitempty"`
 	// Timeout, for acknowledged broadcasts, is how long the sender waits
 	// (its ctx deadline; zero when it has none). On the Node wire it is in

@@ -54,8 +54,12 @@ func (b Broadcast) Volatile() Broadcast {
 	return b
 }
 
-// Compress returns b with the compression flag set (a hint to transports
-// and adapters).
+// Compress returns b with the compression flag set. The flag is forwarded
+// to adapters as BroadcastFlags.Compress (Node's adapters carry it between
+// servers); it does not change how this server writes the packet: per-message
+// compression follows the transport's configuration (for example
+// permessage-deflate with ws.Config.Compression and its threshold, or
+// HTTP compression of polling responses).
 func (b Broadcast) Compress(on bool) Broadcast {
 	b.flags.Compress = &on
 	return b
