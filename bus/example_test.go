@@ -84,6 +84,33 @@ func Example() {
 	// 31[3]
 }
 
+// Passing e.Args as an argument re-sends the received arguments unchanged:
+// key order and large integers kept, binary as binary.
+func ExampleSocket_Emit_echo() {
+	srv, _ := bus.NewServer(bus.Config{})
+	defer srv.Close()
+	srv.Of("/").OnConnection(func(s *bus.Socket) {
+		s.On("message", func(e *bus.Event) { _ = s.Emit("message-back", e.Args) })
+		s.On("message-with-ack", func(e *bus.Event) { _ = e.Ack([]byte("mine"), e.Args) })
+	})
+
+	c := dialRaw(srv)
+	defer c.close()
+	c.send(`0`)
+	c.print(1)
+	c.send(`2["message",{"z":1,"a":12345678901234567890}]`)
+	c.print(1)
+	c.send(`51-4["message-with-ack",{"z":{"_placeholder":true,"num":0}}]`)
+	_ = c.conn.Send(transport.NewMessage([]byte{0xca, 0xfe}, true))
+	c.print(3)
+	// Output:
+	// 0{"sid":"…"}
+	// 2["message-back",{"z":1,"a":12345678901234567890}]
+	// 62-4[{"_placeholder":true,"num":0},{"z":{"_placeholder":true,"num":1}}]
+	// <binary 6d 69 6e 65>
+	// <binary ca fe>
+}
+
 func ExampleNamespace_Use() {
 	srv, _ := bus.NewServer(bus.Config{})
 	defer srv.Close()
