@@ -387,7 +387,7 @@ func runBroadcast(c config, f *fleet, res *result) error {
 }
 
 // flood makes the slow client join room "slow" and then has from emit a
-// 64 KiB message to that room every 10 ms (6.4 MB/s), so the kernel buffers
+// 128 KiB message to that room every 10 ms (12.8 MB/s), so the kernel buffers
 // of the non-reading client fill within a second and the server has to
 // queue, drop or block. The returned func stops the flood and waits for it.
 func flood(c config, from, slow *client) (stop func(), err error) {
@@ -396,7 +396,7 @@ func flood(c config, from, slow *client) (stop func(), err error) {
 	if err := slow.call(ctx, func(id int) []byte { return fmt.Appendf(nil, `42%d["join","slow"]`, id) }); err != nil {
 		return nil, fmt.Errorf("slow client join: %w", err)
 	}
-	frame := append([]byte(`42["room","slow","`), bytes.Repeat([]byte{'x'}, 64<<10)...)
+	frame := append([]byte(`42["room","slow","`), bytes.Repeat([]byte{'x'}, 128<<10)...)
 	frame = append(frame, `"]`...)
 	quit, done := make(chan struct{}), make(chan struct{})
 	go func() {

@@ -147,7 +147,7 @@ func scenarios(quick bool) []scenario {
 			metrics: []metric{withTarget(connUs, 110), connCPU, withTarget(rssConn, 8)}, timeout: limit(big, 0),
 		},
 		scenario{
-			id: "slow-" + k(big), title: fmt.Sprintf("broadcast to %d (1 KiB, max rate) while one client stops reading and is sent 64 KiB every 10 ms", big),
+			id: "slow-" + k(big), title: fmt.Sprintf("broadcast to %d (1 KiB, max rate) while one client stops reading and is sent 128 KiB every 10 ms", big),
 			args:    common(big, longDur, "-scenario", "slow", "-size", "1000", "-stall", "20s", "-window", window),
 			metrics: []metric{perSec, usOp, rssPeak, dropped}, timeout: limit(big, longDur),
 		},
