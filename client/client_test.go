@@ -774,3 +774,75 @@ func TestOutgoingListeners(t *testing.T) {
 	next(t, f.recv)
 	none(t, out.ch)
 }
+
+// TestCloseFromDisconnectHandler: Close called by a "disconnect" handler while
+// the reconnect loop is about to start must neither deadlock nor leak it.
+func TestCloseFromDisconnectHandler(t *testing.T) {
+	t.Parallel()
+	f := newFakeServer(t)
+	m := newManager(t, f.dial, nil)
+	s := m.Socket("/", client.SocketConfig{})
+	ev := record()
+	s.On("connect", ev.h)
+	closed := make(chan error, 1)
+	s.On("disconnect", func(*client.Event) { closed <- m.Close() })
+	s.Connect()
+	ev.want(t, "connect")
+	_ = f.last().Close(transport.ErrForcedClose)
+	if err := next(t, closed); err != nil {
+		t.Fatal(err)
+	}
+	none(t, ev.ch)
+	if n := f.dials.Load(); n != 1 {
+		t.Fatalf("dials = %d after Close", n)
+	}
+}
+
+func TestDisconnectFailsSentAcks(t *testing.T) {
+	t.Parallel()
+	f := newFakeServer(t)
+	m := newManager(t, f.dial, nil)
+	s := m.Socket("/", client.SocketConfig{})
+	ev := record()
+	s.On("connect", ev.h)
+	s.Connect()
+	ev.want(t, "connect")
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.EmitWithAck(context.Background(), "wait")
+		done <- err
+	}()
+	next(t, f.recv)
+	s.Disconnect()
+	if err := next(t, done); !errors.Is(err, client.ErrDisconnected) {
+		t.Fatalf("err = %v", err)
+	}
+	if err := (&client.Event{}).Ack(); !errors.Is(err, client.ErrNoAck) {
+		t.Fatalf("Ack on a bare event = %v", err)
+	}
+}
+
+// TestEventsBeforeConnectReply: events that arrive before the CONNECT reply
+// (as Node replays them during recovery) are delivered after it, in order,
+// before "connect".
+func TestEventsBeforeConnectReply(t *testing.T) {
+	t.Parallel()
+	f := newFakeServer(t)
+	f.manual.Store(true)
+	m := newManager(t, f.dial, nil)
+	s := m.Socket("/", client.SocketConfig{})
+	got := make(chan string, 8)
+	s.On("e", func(e *client.Event) { v, _ := client.Arg[string](e, 0); got <- v })
+	s.On("connect", func(*client.Event) { got <- "connect" })
+	s.Connect()
+	c := next(t, f.connects).conn
+	f.emit(c, "/", nil, "e", "early1")
+	f.emit(c, "/", nil, "e", "early2")
+	none(t, got)
+	f.send(c, &codec.Packet{Type: codec.Connect, Data: json.RawMessage(`{"sid":"s"}`)})
+	for _, want := range []string{"early1", "early2", "connect"} {
+		if v := next(t, got); v != want {
+			t.Fatalf("got %q, want %q", v, want)
+		}
+	}
+}

@@ -38,6 +38,7 @@ type fakeServer struct {
 	// onPacket, if set, is called for every EVENT.
 	onPacket func(c transport.Conn, p *codec.Packet)
 
+	manual   atomic.Bool // leave CONNECT unanswered
 	dials    atomic.Int32
 	failDial atomic.Int32 // fail this many more dials
 	sids     atomic.Int32
@@ -93,6 +94,9 @@ func (f *fakeServer) OnClose(transport.Conn, error) {}
 func (f *fakeServer) handle(c transport.Conn, p *codec.Packet) {
 	if p.Type == codec.Connect {
 		f.connects <- got{c, p}
+		if f.manual.Load() {
+			return
+		}
 		if ce := f.refuse[p.Namespace]; ce != nil {
 			data, _ := json.Marshal(map[string]any{"message": ce.Message, "data": ce.Data})
 			f.send(c, &codec.Packet{Type: codec.ConnectError, Namespace: p.Namespace, Data: data})
