@@ -81,7 +81,7 @@ func TestInteropNode(t *testing.T) {
 			e := ev.want(t, "bin")
 			var nested struct {
 				Nested struct{ Data []byte } `json:"nested"`
-				List   []any                `json:"list"`
+				List   []any                 `json:"list"`
 			}
 			if err := errors.Join(e.Args.Decode(0, &bin), e.Args.Decode(1, &nested)); err != nil ||
 				string(bin) != "\x01\x02\x03" || string(nested.Nested.Data) != "\x04\x05" {
