@@ -65,4 +65,5 @@ const (
 	ReasonForcedClose      DisconnectReason = "forced close"
 )
 
+// String returns the reason text.
 func (r DisconnectReason) String() string { return string(r) }
