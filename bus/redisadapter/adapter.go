@@ -271,12 +271,21 @@ func (a *adapter) publish(ctx context.Context, channel string, msg []byte) error
 	if a.isClosed() {
 		return ErrClosed
 	}
-	ctx, cancel := context.WithTimeout(ctx, a.cfg.RequestsTimeout)
+	tctx, cancel := context.WithTimeout(ctx, a.cfg.RequestsTimeout)
 	defer cancel()
-	if err := a.b.publish(ctx, channel, msg); err != nil {
-		return fmt.Errorf("redisadapter: publish on %s: %w", channel, err)
+	if err := a.b.publish(tctx, channel, msg); err != nil {
+		return a.redisErr(ctx, "publish on "+channel, err)
 	}
 	return nil
+}
+
+// redisErr wraps an error of a Redis command bounded by the requests
+// timeout, saying so when that timeout (not the caller's ctx) expired.
+func (a *adapter) redisErr(ctx context.Context, op string, err error) error {
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+		return fmt.Errorf("redisadapter: %s: Redis unreachable (no answer within %v): %w", op, a.cfg.RequestsTimeout, err)
+	}
+	return fmt.Errorf("redisadapter: %s: %w", op, err)
 }
 
 func (a *adapter) isClosed() bool {
@@ -509,11 +518,11 @@ func (a *adapter) ServerCount(ctx context.Context) (int, error) {
 	if a.isClosed() {
 		return 0, ErrClosed
 	}
-	ctx, cancel := context.WithTimeout(ctx, a.cfg.RequestsTimeout)
+	tctx, cancel := context.WithTimeout(ctx, a.cfg.RequestsTimeout)
 	defer cancel()
-	n, err := a.b.numsub(ctx, a.reqChannel)
+	n, err := a.b.numsub(tctx, a.reqChannel)
 	if err != nil {
-		return 0, fmt.Errorf("redisadapter: server count: %w", err)
+		return 0, a.redisErr(ctx, "server count", err)
 	}
 	return n, nil
 }
