@@ -12,8 +12,8 @@ export REDIS_ADDR="${REDIS_ADDR:-127.0.0.1:6379}"
 export NATS_URL="${NATS_URL:-nats://127.0.0.1:4222}"
 export SOCKBUS_REQUIRE_PEERS=1 # tests that need Node/Redis/NATS fail instead of skipping
 
-echo "== go test -race ./..."
-go test -race -count=1 -timeout 15m ./...
+echo "== go test -race -tags \"interop integration\" ./..."
+go test -race -count=1 -timeout 15m -tags "interop integration" ./...
 
 if [ -d interop ] && ls interop/*.test.mjs >/dev/null 2>&1; then
   echo "== node --test interop/ (official socket.io-client against sockbus)"
