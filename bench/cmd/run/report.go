@@ -221,6 +221,9 @@ func (rp report) write() error {
 	if err := os.WriteFile(filepath.Join(dir, "latest.jsonl"), []byte(jl.String()), 0o644); err != nil {
 		return err
 	}
+	if filepath.Clean(rp.opts.out) != "bench/results" {
+		return nil // README points at bench/results only
+	}
 	return rp.updateReadme()
 }
 
