@@ -36,7 +36,7 @@ var (
 
 // Dialer opens Engine.IO v4 client sessions. The zero value is valid once URL
 // is set. A Dialer is safe for concurrent use by several Dials and must not be
-// modified while a Dial runs. Dial has the shape client.ClientConfig.Dial
+// modified while a Dial runs. Dial has the shape client.Config.Dial
 // expects: pass d.Dial.
 type Dialer struct {
 	// URL is the server address. Schemes: http and https (polling and

@@ -8,7 +8,7 @@
 // client expects:
 //
 //	d := &engineclient.Dialer{URL: "http://127.0.0.1:3000"}
-//	cfg := client.ClientConfig{Dial: d.Dial}
+//	cfg := client.Config{Dial: d.Dial}
 //
 // # Transports
 //
