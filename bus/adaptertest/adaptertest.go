@@ -58,6 +58,7 @@ var cases = []struct {
 	{"fetch sockets", testFetchSockets},
 	{"sockets join and leave", testSocketsJoin},
 	{"disconnect sockets", testDisconnectSockets},
+	{"received arguments re-sent byte for byte", testSplicedArgs},
 	{"server-side emit", testServerSideEmit},
 	{"all rooms", testAllRooms},
 }
@@ -100,6 +101,9 @@ func start(t *testing.T, newCluster NewCluster, n int) *cluster {
 
 // client is an in-process Socket.IO client taking both encoded messages
 // and values. It acknowledges every event that asks for it with "ack-"+name.
+// It records events as `name args-json` with the arguments decoded and
+// re-marshalled, except the "exact" event: `exact json hex-attachments`
+// with the JSON as it came.
 type client struct {
 	conn   transport.Conn
 	dec    codec.Decoder
@@ -151,10 +155,10 @@ func (cl *client) onPacket(pkt *codec.Packet) {
 		cl.got <- "disconnect"
 	case codec.Event, codec.BinaryEvent:
 		var name string
-		var args []any
+		var args codec.Args
 		if pkt.Values != nil {
 			name, _ = pkt.Values[0].(string)
-			args = pkt.Values[1:]
+			args = codec.ArgsOf(pkt.Values[1:]...)
 		} else {
 			n, rest, err := codec.EventName(pkt.Data)
 			if err != nil {
@@ -162,16 +166,29 @@ func (cl *client) onPacket(pkt *codec.Packet) {
 				return
 			}
 			name = n
-			args, _ = codec.Args{Raw: rest, Attachments: pkt.Attachments}.Any()
+			args = codec.Args{Raw: rest, Attachments: pkt.Attachments}
 		}
-		b, _ := json.Marshal(args)
-		cl.got <- name + " " + string(b)
+		cl.got <- name + " " + record(name, args)
 		if pkt.HasID {
 			ack := &codec.Packet{Type: codec.Ack, Namespace: pkt.Namespace, ID: pkt.ID, HasID: true,
 				Data: json.RawMessage(`["ack-` + name + `"]`)}
 			_ = cl.conn.Send(transport.NewMessage(codec.AppendPacket(nil, ack), false))
 		}
 	}
+}
+
+// record formats the arguments of event name (see client).
+func record(name string, args codec.Args) string {
+	if name != "exact" {
+		v, _ := args.Any()
+		b, _ := json.Marshal(v)
+		return string(b)
+	}
+	data, atts, err := codec.AppendArgs(nil, []any{args})
+	if err != nil {
+		return "error " + err.Error()
+	}
+	return fmt.Sprintf("%s %x", data, atts)
 }
 
 // next returns the next event the client got.
@@ -404,6 +421,25 @@ func testDisconnectSockets(t *testing.T, c *cluster) {
 		if i != 1 && !so.Connected() {
 			t.Fatalf("socket %d disconnected", i)
 		}
+	}
+}
+
+// testSplicedArgs re-sends received arguments (an Args in the Raw form, as
+// a handler gets them) after binary of its own: every server delivers the
+// JSON byte for byte (key order, integers beyond float64), placeholders
+// renumbered, binary in order. (Number spellings such as 1.50 are not
+// checked: Node's Redis wire carries msgpack values, not JSON text.)
+func testSplicedArgs(t *testing.T, c *cluster) {
+	received, err := codec.SplitArgs([]byte(`[{"z":1,"a":12345678901234567890},{"k":{"_placeholder":true,"num":0}},-7]`), [][]byte{{0xbb}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.servers[1].Of("/").Emit("exact", []byte{0xaa}, received); err != nil {
+		t.Fatal(err)
+	}
+	const want = `exact [{"_placeholder":true,"num":0},{"z":1,"a":12345678901234567890},{"k":{"_placeholder":true,"num":1}},-7] [aa bb]`
+	if got := c.reached(t, 1, want); !slices.Equal(got, all(len(c.clients), true)) {
+		t.Fatalf("reached %v", got)
 	}
 }
 
