@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -169,7 +171,7 @@ func TestMalformedRequests(t *testing.T) {
 func TestPolling(t *testing.T) {
 	t.Parallel()
 	h := &echo{}
-	_, url := start(t, h, engine.Config{})
+	srv, url := start(t, h, engine.Config{})
 	q := url + "?EIO=4&transport=polling&sid="
 
 	t.Run("echo and batching", func(t *testing.T) {
@@ -185,7 +187,7 @@ func TestPolling(t *testing.T) {
 		sid, _ := handshake(t, url)
 		first := make(chan string)
 		go func() { _, _, b := do(t, "GET", q+sid, ""); first <- b }()
-		waitPending(t, url, sid)
+		waitPending(t, srv, sid)
 		if code, _, _ := do(t, "GET", q+sid, ""); code != 400 {
 			t.Errorf("second GET = %d, want 400", code)
 		}
@@ -200,7 +202,7 @@ func TestPolling(t *testing.T) {
 		sid, _ := handshake(t, url)
 		first := make(chan string)
 		go func() { _, _, b := do(t, "GET", q+sid, ""); first <- b }()
-		waitPending(t, url, sid)
+		waitPending(t, srv, sid)
 		if code, _, body := do(t, "POST", q+sid, "1"); code != 200 || body != "ok" {
 			t.Errorf("POST 1 = %d %q", code, body)
 		}
@@ -213,28 +215,34 @@ func TestPolling(t *testing.T) {
 	})
 	t.Run("aborted GET kills the session", func(t *testing.T) {
 		sid, _ := handshake(t, url)
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			req, _ := http.NewRequestWithContext(ctx, "GET", q+sid, nil)
-			if resp, err := http.DefaultClient.Do(req); err == nil {
-				resp.Body.Close()
-			}
-		}()
-		waitPending(t, url, sid)
-		cancel()
-		<-done
-		waitFor(t, func() bool { code, _, _ := do(t, "POST", q+sid, "4x"); return code == 400 })
+		// A raw connection, so that the abort is a TCP close the server sees.
+		nc, err := net.Dial("tcp", strings.TrimPrefix(strings.TrimSuffix(url, "/engine.io/"), "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		if _, err := fmt.Fprintf(nc, "GET /engine.io/?EIO=4&transport=polling&sid=%s HTTP/1.1\r\nHost: x\r\n\r\n", sid); err != nil {
+			t.Fatal(err)
+		}
+		waitPending(t, srv, sid)
+		nc.Close()
+		// Wait without posting messages: an echo would wake the GET before
+		// the server sees the close.
+		waitFor(t, func() bool { return srv.Session(sid) == nil })
+		if code, _, _ := do(t, "POST", q+sid, "4x"); code != 400 {
+			t.Errorf("POST after abort = %d, want 400", code)
+		}
 	})
 }
 
-// waitPending waits until a GET of sid is held by the server.
-func waitPending(t *testing.T, url, sid string) {
+// waitPending waits until a GET of sid is held by the server: the session's
+// writer found nothing to write and waits (engine.Idle, export_test.go).
+func waitPending(t *testing.T, srv *engine.Server, sid string) {
 	t.Helper()
-	// The server exposes no "GET pending" state; give the request time to
-	// arrive. Every assertion after it holds either way except ordering.
-	time.Sleep(100 * time.Millisecond)
+	waitFor(t, func() bool {
+		s := srv.Session(sid)
+		return s != nil && engine.Idle(s)
+	})
 }
 
 func waitFor(t *testing.T, cond func() bool) {
@@ -510,7 +518,7 @@ func TestShutdown(t *testing.T) {
 	sid, _ := handshake(t, url)
 	pending := make(chan string)
 	go func() { _, _, b := do(t, "GET", url+"?EIO=4&transport=polling&sid="+sid, ""); pending <- b }()
-	waitPending(t, url, sid)
+	waitPending(t, srv, sid)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

@@ -22,6 +22,17 @@ type Writer interface {
 	Wake()
 }
 
+// Aborter is an optional ability of a Writer. When a session closes as a
+// slow consumer (transport.ErrSlowConsumer), the engine calls Abort on its
+// writers instead of letting them drain: the transport should close its
+// connection at once, so that a write stuck on a peer that stopped reading
+// returns now rather than at its write deadline. Abort must not block and
+// is called with no engine lock held.
+type Aborter interface {
+	Writer
+	Abort()
+}
+
 // Packet is one outbound Engine.IO packet. Msg is set for codec.Message
 // packets; Data holds the payload of the other types. Both are shared and
 // read-only.
@@ -71,6 +82,7 @@ type Session struct {
 	upgraded   bool
 	stale      Writer // writer replaced by an upgrade; gets one noop
 	closed     bool
+	idle       bool // the writer's last Take returned nothing (tests: a poll is pending)
 	draining   bool // closed, still registered until the writer drains
 	hb         *time.Timer
 	hbGen      uint64
@@ -176,6 +188,10 @@ func (s *Session) shut(reason error, how end) error {
 	if how != endDrain {
 		s.srv.remove(s)
 	}
+	if reason == transport.ErrSlowConsumer {
+		abort(w)
+		abort(p)
+	}
 	wake(w)
 	wake(p)
 	wake(st)
@@ -203,6 +219,12 @@ func (s *Session) stopTimers() {
 func wake(w Writer) {
 	if w != nil {
 		w.Wake()
+	}
+}
+
+func abort(w Writer) {
+	if a, ok := w.(Aborter); ok {
+		a.Abort()
 	}
 }
 
@@ -260,6 +282,7 @@ func (s *Session) takeQueue(dst []Packet, max int) ([]Packet, bool) {
 		dst = append(dst, Packet{Type: codec.Noop})
 	}
 	done := s.closed && len(s.q) == 0
+	s.idle = len(dst) == 0 && !done
 	if done && s.draining {
 		s.draining = false
 		if s.closeTimer != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -32,8 +31,15 @@ type Config struct {
 // Transport is the WebSocket engine.Transport. It is safe for concurrent use
 // and may serve several Servers.
 type Transport struct {
-	cfg       Config
-	upgraders sync.Map // *engine.Server -> *gws.Upgrader
+	cfg     Config
+	servers sync.Map // *engine.Server -> *server
+}
+
+// server is the transport's state for one engine.Server.
+type server struct {
+	up     *gws.Upgrader
+	shards []*shard
+	next   atomic.Uint32
 }
 
 // New returns a WebSocket Transport for cfg.
@@ -47,9 +53,9 @@ func New(cfg Config) *Transport {
 // Name returns "websocket".
 func (t *Transport) Name() string { return "websocket" }
 
-func (t *Transport) upgrader(srv *engine.Server) *gws.Upgrader {
-	if u, ok := t.upgraders.Load(srv); ok {
-		return u.(*gws.Upgrader)
+func (t *Transport) server(srv *engine.Server) *server {
+	if v, ok := t.servers.Load(srv); ok {
+		return v.(*server)
 	}
 	cfg := srv.Config()
 	log := cfg.Logger
@@ -72,22 +78,19 @@ func (t *Transport) upgrader(srv *engine.Server) *gws.Upgrader {
 		},
 		NewSession: func() gws.SessionStorage { return &slot{} },
 	})
-	actual, _ := t.upgraders.LoadOrStore(srv, u)
-	return actual.(*gws.Upgrader)
+	actual, _ := t.servers.LoadOrStore(srv, &server{up: u, shards: newShards(srv)})
+	return actual.(*server)
 }
 
 // Serve upgrades r and opens a session over it, or probes an upgrade of sess.
 func (t *Transport) Serve(srv *engine.Server, sess *engine.Session, w http.ResponseWriter, r *http.Request) {
-	gc, err := t.upgrader(srv).Upgrade(w, r)
+	st := t.server(srv)
+	gc, err := st.up.Upgrade(w, r)
 	if err != nil {
 		return // gws answered 400 and closed the connection
 	}
-	c := &conn{
-		srv:      srv,
-		ws:       gc,
-		timeout:  srv.Config().WriteTimeout,
-		compress: t.cfg.Compression && strings.Contains(r.Header.Get("Sec-WebSocket-Extensions"), "permessage-deflate"),
-	}
+	compress := t.cfg.Compression && strings.Contains(r.Header.Get("Sec-WebSocket-Extensions"), "permessage-deflate")
+	c := newConn(srv, st.shards[st.next.Add(1)%uint32(len(st.shards))], gc, compress)
 	gc.Session().(*slot).c = c
 	if sess == nil {
 		sess, err = srv.Open(c, engine.NewHandshake(r, t.Name()))
@@ -165,149 +168,6 @@ func (events) OnMessage(gc *gws.Conn, msg *gws.Message) {
 	if err := s.Receive(c, p); err != nil {
 		_ = gc.NetConn().Close()
 	}
-}
-
-// conn is the engine.Writer of one WebSocket connection.
-type conn struct {
-	srv      *engine.Server
-	ws       *gws.Conn
-	timeout  time.Duration
-	compress bool
-	sess     atomic.Pointer[engine.Session]
-	running  atomic.Bool
-	dead     atomic.Bool
-
-	ctrlMu sync.Mutex
-	ctrl   []byte // pending WebSocket control frames (pongs)
-
-	// Owned by the running writer.
-	pkts  []engine.Packet
-	small []byte
-	vec   [][]byte
-	nb    net.Buffers
-	body  []byte
-}
-
-// Wake starts the writer unless it is running.
-func (c *conn) Wake() {
-	if c.sess.Load() == nil || c.dead.Load() {
-		return
-	}
-	if c.running.CompareAndSwap(false, true) {
-		c.srv.Go(c.run)
-	}
-}
-
-func (c *conn) takeCtrl(dst []byte) []byte {
-	c.ctrlMu.Lock()
-	dst = append(dst, c.ctrl...)
-	c.ctrl = c.ctrl[:0]
-	c.ctrlMu.Unlock()
-	return dst
-}
-
-func (c *conn) hasCtrl() bool {
-	c.ctrlMu.Lock()
-	defer c.ctrlMu.Unlock()
-	return len(c.ctrl) > 0
-}
-
-// run is the connection's writer: it drains the session and exits when
-// there is nothing left, or closes the connection when the session is done.
-func (c *conn) run() {
-	s := c.sess.Load()
-	for {
-		pkts, done := s.Take(c, c.pkts[:0], 0)
-		c.small = c.takeCtrl(c.small[:0])
-		if len(pkts) == 0 && len(c.small) == 0 && !done {
-			c.running.Store(false)
-			if (!s.Pending(c) && !c.hasCtrl()) || !c.running.CompareAndSwap(false, true) {
-				return
-			}
-			continue
-		}
-		err := c.write(pkts)
-		clear(pkts)
-		c.pkts = pkts[:0]
-		if err != nil {
-			c.dead.Store(true)
-			s.Closed(c, err)
-			_ = c.ws.NetConn().Close()
-			return
-		}
-		if done {
-			c.dead.Store(true)
-			_ = c.ws.NetConn().SetWriteDeadline(time.Now().Add(c.timeout))
-			_ = c.ws.WriteClose(1000, nil)
-			return
-		}
-	}
-}
-
-// bigFrame is the size from which a framed message is written from its
-// shared bytes (writev) rather than copied into the connection's buffer.
-const bigFrame = 4096
-
-// write writes c.small (pending control frames) then the frames of pkts.
-func (c *conn) write(pkts []engine.Packet) error {
-	nc := c.ws.NetConn()
-	if err := nc.SetWriteDeadline(time.Now().Add(c.timeout)); err != nil {
-		return err
-	}
-	if c.compress {
-		return c.writeEach(nc, pkts)
-	}
-	vec, mark := c.vec[:0], 0
-	for _, p := range pkts {
-		if p.Msg == nil {
-			c.small = appendControl(c.small, p)
-			continue
-		}
-		f := p.Msg.Framed(framing, Frame)
-		if len(f) < bigFrame {
-			c.small = append(c.small, f...)
-			continue
-		}
-		if mark < len(c.small) {
-			vec = append(vec, c.small[mark:len(c.small):len(c.small)])
-			mark = len(c.small)
-		}
-		vec = append(vec, f)
-	}
-	if mark < len(c.small) {
-		vec = append(vec, c.small[mark:])
-	}
-	var err error
-	if len(vec) == 1 {
-		_, err = nc.Write(vec[0])
-	} else {
-		c.nb = vec
-		_, err = c.nb.WriteTo(nc)
-		c.nb = nil
-	}
-	clear(vec)
-	c.vec = vec[:0]
-	return err
-}
-
-// writeEach writes packet by packet through gws, which compresses.
-func (c *conn) writeEach(nc net.Conn, pkts []engine.Packet) error {
-	if len(c.small) > 0 {
-		if _, err := nc.Write(c.small); err != nil {
-			return err
-		}
-	}
-	for _, p := range pkts {
-		op := gws.OpcodeText
-		if p.Msg != nil && p.Msg.Binary {
-			op = gws.OpcodeBinary
-		}
-		c.body = codec.AppendEngine(c.body[:0], p.Engine())
-		if err := c.ws.WriteMessage(op, c.body); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 var framing = transport.NewFraming()

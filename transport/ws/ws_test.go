@@ -95,9 +95,9 @@ func BenchmarkBroadcast(b *testing.B) {
 	b.ResetTimer()
 	sent := int64(n)
 	for b.Loop() {
-		m := transport.NewMessage(payload, false)
+		msgs := []*transport.Message{transport.NewMessage(payload, false)} // one slice per broadcast, as bus does
 		for _, c := range conns {
-			_ = c.Send(m)
+			_ = c.Send(msgs...)
 		}
 		sent += n
 		waitCount(b, cnt, sent)

@@ -1,0 +1,9 @@
+package engine
+
+// Idle reports whether the session's writer found nothing to write on its
+// last Take and is waiting for a Wake: for polling, a GET is pending.
+func Idle(s *Session) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.idle
+}
