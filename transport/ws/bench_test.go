@@ -86,30 +86,7 @@ func (w countWriter) Write(p []byte) (int, error) {
 }
 
 // rawDial opens an Engine.IO WebSocket with a hand-written upgrade request.
-func rawDial(addr string) (net.Conn, *bufio.Reader, error) {
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		return nil, nil, err
-	}
-	_, err = io.WriteString(c, "GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\n"+
-		"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"+
-		"Sec-WebSocket-Version: 13\r\n\r\n")
-	if err != nil {
-		c.Close()
-		return nil, nil, err
-	}
-	br := bufio.NewReaderSize(c, 64<<10)
-	resp, err := http.ReadResponse(br, nil)
-	if err != nil {
-		c.Close()
-		return nil, nil, err
-	}
-	if resp.StatusCode != http.StatusSwitchingProtocols {
-		c.Close()
-		return nil, nil, fmt.Errorf("upgrade: %s", resp.Status)
-	}
-	return c, br, nil
-}
+func rawDial(addr string) (net.Conn, *bufio.Reader, error) { return rawDialExt(addr, "") }
 
 // readFrame reads one short unmasked server frame and returns its payload.
 func readFrame(br *bufio.Reader) (string, error) {

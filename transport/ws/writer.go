@@ -1,6 +1,7 @@
 package ws
 
 import (
+	"bytes"
 	"net"
 	"runtime"
 	"sync"
@@ -61,7 +62,7 @@ type conn struct {
 
 	// Owned by the connection's own goroutine.
 	own  *batch
-	rest []byte // bytes the pool could not write
+	rest [][]byte // what the pool could not write
 }
 
 func newConn(srv *engine.Server, sh *shard, gc *gws.Conn, compress bool) *conn {
@@ -131,7 +132,8 @@ func (c *conn) write() {
 	}()
 	s := c.sess.Load()
 	if c.rest != nil {
-		err := c.writeBlocking([][]byte{c.rest})
+		err := c.writeBlocking(c.rest)
+		clear(c.rest)
 		c.rest = nil
 		if err != nil {
 			c.fail(s, err)
@@ -219,11 +221,12 @@ const maxKeep = 1 << 20
 // batch holds what one writer writes at once: the frames of the packets
 // Take returned, as vec (pieces of buf, and big shared frames).
 type batch struct {
-	pkts  []engine.Packet
-	buf   []byte
-	vec   [][]byte
-	body  []byte // compression only
-	total int
+	pkts   []engine.Packet
+	buf    []byte
+	vec    [][]byte
+	shared []bool // vec[i] is a shared frame, not a piece of buf
+	body   []byte // compression only
+	total  int
 
 	// raw write state (see rawWrite)
 	iov   []iovec
@@ -254,19 +257,20 @@ func (b *batch) take(c *conn, s *engine.Session) (done bool) {
 			continue
 		}
 		if mark < len(b.buf) {
-			b.add(b.buf[mark:len(b.buf):len(b.buf)])
+			b.add(b.buf[mark:len(b.buf):len(b.buf)], false)
 			mark = len(b.buf)
 		}
-		b.add(f)
+		b.add(f, true)
 	}
 	if mark < len(b.buf) {
-		b.add(b.buf[mark:])
+		b.add(b.buf[mark:], false)
 	}
 	return done
 }
 
-func (b *batch) add(p []byte) {
+func (b *batch) add(p []byte, shared bool) {
 	b.vec = append(b.vec, p)
+	b.shared = append(b.shared, shared)
 	b.total += len(p)
 }
 
@@ -275,22 +279,26 @@ func (b *batch) add(p []byte) {
 func (b *batch) reset() {
 	clear(b.pkts)
 	clear(b.vec)
-	b.pkts, b.vec, b.total = b.pkts[:0], b.vec[:0], 0
+	b.pkts, b.vec, b.shared, b.total = b.pkts[:0], b.vec[:0], b.shared[:0], 0
 	if cap(b.buf) > maxKeep {
 		b.buf = nil
 	}
 }
 
-// rest returns a copy of the bytes of b.vec after the first n.
-func (b *batch) rest(n int) []byte {
-	out := make([]byte, 0, b.total-n)
-	for _, p := range b.vec {
+// rest returns the bytes of b.vec after the first n, sharing the shared
+// frames and copying pieces of b.buf.
+func (b *batch) rest(n int) [][]byte {
+	var out [][]byte
+	for i, p := range b.vec {
 		if n >= len(p) {
 			n -= len(p)
 			continue
 		}
-		out = append(out, p[n:]...)
-		n = 0
+		p, n = p[n:], 0
+		if !b.shared[i] {
+			p = bytes.Clone(p)
+		}
+		out = append(out, p)
 	}
 	return out
 }
