@@ -55,6 +55,28 @@ func BenchmarkAppendArgsBinary(b *testing.B) {
 	}
 }
 
+// BenchmarkAppendArgsSplice re-sends received arguments (text only, and
+// with placeholders to renumber after a binary argument of our own).
+func BenchmarkAppendArgsSplice(b *testing.B) {
+	text, _ := SplitArgs([]byte(`[{"user":"ann","text":"hello there","n":12345678901234567890},[1,2,3]]`), nil)
+	bin, _ := SplitArgs([]byte(`[{"name":"f","data":{"_placeholder":true,"num":0}},{"_placeholder":true,"num":1}]`), [][]byte{{1}, {2}})
+	for _, bc := range []struct {
+		name string
+		args []any
+	}{
+		{"text", []any{"message-back", text}},
+		{"binary-renumbered", []any{"message-back", []byte{0}, bin}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			dst := make([]byte, 0, 256)
+			for b.Loop() {
+				dst, _, _ = AppendArgs(dst[:0], bc.args)
+			}
+		})
+	}
+}
+
 func BenchmarkParsePacket(b *testing.B) {
 	b.ReportAllocs()
 	in := []byte(`2/chat,12["message",{"user":"ann","text":"hello there"}]`)

@@ -130,7 +130,8 @@ type member struct {
 
 // objectPlaceholders is findPlaceholders for the object at b[i] == '{'.
 func objectPlaceholders(b []byte, i, natts int, spans []numSpan) (int, []numSpan, error) {
-	var members []member
+	var buf [8]member // most objects are small: no allocation
+	members := buf[:0]
 	i = skipSpace(b, i+1)
 	for b[i] != '}' {
 		ke := skipString(b, i)
@@ -143,7 +144,8 @@ func objectPlaceholders(b []byte, i, natts int, spans []numSpan) (int, []numSpan
 		}
 	}
 	end := i + 1
-	ph, nums := false, []member(nil)
+	var numBuf [2]member
+	ph, nums := false, numBuf[:0]
 	for _, m := range members {
 		switch {
 		case keyIs(m.key, "_placeholder"):
