@@ -2,6 +2,7 @@ package sockbus
 
 import (
 	"context"
+	"net"
 	"net/http"
 
 	"github.com/sockbus/sockbus/transport"
@@ -33,15 +34,34 @@ func NewHandler(h transport.Handler, cfg engine.Config) (*Handler, error) {
 	return &Handler{Server: srv}, nil
 }
 
-// ListenAndServe serves h at "/socket.io/" on addr with the default
-// configuration. It returns when the listener fails.
+// ListenAndServe serves h at "/socket.io/" on the TCP address addr (":http"
+// when empty) with the default configuration, like Serve.
 func ListenAndServe(addr string, h transport.Handler) error {
-	eh, err := NewHandler(h, engine.Config{})
+	if addr == "" {
+		addr = ":http"
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
-	defer eh.Close()
-	return (&http.Server{Addr: addr, Handler: eh}).ListenAndServe()
+	return Serve(ln, h)
+}
+
+// Serve serves h at "/socket.io/" on ln with the default configuration.
+// It returns when ln fails, for instance once it is closed (the error then
+// wraps net.ErrClosed), after closing every connection and session. Serve
+// closes ln.
+func Serve(ln net.Listener, h transport.Handler) error {
+	eh, err := NewHandler(h, engine.Config{})
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	hs := &http.Server{Handler: eh}
+	err = hs.Serve(ln)
+	_ = hs.Close()
+	_ = eh.Close()
+	return err
 }
 
 // Shutdown closes every session with transport.ErrServerShutdown and waits
