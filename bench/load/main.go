@@ -100,7 +100,7 @@ func main() {
 	flag.DurationVar(&c.duration, "duration", 5*time.Second, "measured sending time")
 	flag.DurationVar(&c.drain, "drain", 10*time.Second, "how long to wait for outstanding deliveries after sending")
 	flag.DurationVar(&c.stall, "stall", 15*time.Second, "max-mode failure when no message completes for this long")
-	flag.DurationVar(&c.settle, "settle", time.Second, "idle time before reading RSS in the connect scenario")
+	flag.DurationVar(&c.settle, "settle", time.Second, "idle time after connecting before measuring (connect: before reading RSS)")
 	flag.DurationVar(&c.timeout, "timeout", 5*time.Minute, "hard limit for the whole run")
 	flag.Float64Var(&c.tolerance, "tolerance", 0.99, "minimum delivered/expected fraction")
 	flag.Parse()
@@ -353,6 +353,7 @@ func runBroadcast(c config, f *fleet, res *result) error {
 			return err
 		}
 	}
+	time.Sleep(c.settle) // let the server finish connection setup work
 	m, err := startMeasure(c.pid, 250*time.Millisecond)
 	if err != nil {
 		stopFlood()
@@ -442,6 +443,7 @@ func runRoom(c config, f *fleet, res *result) error {
 	if err := joinAll(c, clients, members); err != nil {
 		return err
 	}
+	time.Sleep(c.settle) // let the server finish connection setup work
 	m, err := startMeasure(c.pid, 250*time.Millisecond)
 	if err != nil {
 		return err
@@ -494,6 +496,7 @@ func runEcho(c config, f *fleet, res *result) error {
 		return err
 	}
 	defer finish(f, res, clients)
+	time.Sleep(c.settle) // let the server finish connection setup work
 	m, err := startMeasure(c.pid, 250*time.Millisecond)
 	if err != nil {
 		return err

@@ -91,8 +91,12 @@ func scenarios(quick bool) []scenario {
 		}
 		return strconv.Itoa(n)
 	}
+	settle := "1s"
+	if quick {
+		settle = "250ms"
+	}
 	common := func(n int, d time.Duration, extra ...string) []string {
-		return append([]string{"-n", strconv.Itoa(n), "-duration", d.String()}, extra...)
+		return append([]string{"-n", strconv.Itoa(n), "-duration", d.String(), "-settle", settle}, extra...)
 	}
 	limit := func(n int, d time.Duration) time.Duration {
 		return 60*time.Second + d + time.Duration(n)*5*time.Millisecond
