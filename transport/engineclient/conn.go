@@ -136,6 +136,7 @@ func (c *conn) start(h transport.Handler) (transport.Conn, error) {
 		c.closed, c.reason = true, transport.ErrForcedClose
 		c.mu.Unlock()
 		c.teardown()
+		c.cfg.closeIdle()
 		return nil, fmt.Errorf("engineclient: open refused: %w", err)
 	}
 	c.resetPing()
@@ -366,6 +367,7 @@ func (c *conn) run() {
 	c.fail(errors.New("carrier ended"))
 	c.teardown()
 	c.wg.Wait()
+	c.cfg.closeIdle()
 	c.mu.Lock()
 	if c.ping != nil {
 		c.ping.Stop()

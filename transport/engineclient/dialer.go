@@ -86,7 +86,17 @@ type Dialer struct {
 // config is a Dialer with defaults applied and the URL parsed.
 type config struct {
 	Dialer
-	u *url.URL
+	u       *url.URL
+	ownHTTP bool // HTTPClient is the Dial's own: close its idle connections when done
+}
+
+// closeIdle closes the idle connections of the Dial's own HTTP client, so a
+// finished or failed session leaves no keep-alive connection (and its two
+// goroutines) behind.
+func (c *config) closeIdle() {
+	if c.ownHTTP {
+		c.HTTPClient.CloseIdleConnections()
+	}
 }
 
 func (d *Dialer) resolve() (*config, error) {
@@ -140,6 +150,7 @@ func (d *Dialer) resolve() (*config, error) {
 		c.Logger = slog.Default()
 	}
 	if c.HTTPClient == nil {
+		c.ownHTTP = true
 		c.HTTPClient = &http.Client{Transport: &http.Transport{
 			TLSClientConfig:     c.tlsConfig(),
 			MaxIdleConnsPerHost: 4,
@@ -236,6 +247,7 @@ func (d *Dialer) Dial(ctx context.Context, h transport.Handler) (transport.Conn,
 			break
 		}
 	}
+	c.closeIdle()
 	return nil, fmt.Errorf("engineclient: dial %s: %w: %w", d.URL, ErrNoTransport, errors.Join(errs...))
 }
 
