@@ -201,11 +201,11 @@ type adapter struct {
 	nsp     string
 	subject string // <prefix>.<nsp>
 
-	msgs chan *nats.Msg
-	subs []*nats.Subscription
-	stop chan struct{}
-	wg   sync.WaitGroup
-	once sync.Once
+	subs     []*nats.Subscription
+	stop     chan struct{}
+	wg       sync.WaitGroup // the heartbeat goroutine
+	handlers sync.WaitGroup // message callbacks in flight
+	once     sync.Once
 
 	mu      sync.Mutex
 	nodes   map[string]time.Time // other servers, last heard from
@@ -221,13 +221,15 @@ func newAdapter(cfg Config, nc *nats.Conn, l bus.Local) (*adapter, error) {
 	_, _ = rand.Read(id[:])
 	a := &adapter{
 		cfg: cfg, local: l, nc: nc, uid: hex.EncodeToString(id[:]), nsp: l.Namespace(),
-		msgs: make(chan *nats.Msg, 4096), stop: make(chan struct{}),
+		stop:  make(chan struct{}),
 		nodes: make(map[string]time.Time), pending: make(map[string]*pending), acks: make(map[string]*ackRequest),
 	}
 	a.log = cfg.Logger.With("adapter", "nats", "namespace", a.nsp)
 	a.subject = cfg.Prefix + "." + subjectToken(a.nsp)
 	for _, s := range []string{a.subject, a.subject + "." + a.uid} {
-		sub, err := nc.ChanSubscribe(s, a.msgs)
+		// nats.go queues pending messages per subscription (512k messages,
+		// 64 MiB by default) and calls handle on a goroutine of its own.
+		sub, err := nc.Subscribe(s, a.handle)
 		if err != nil {
 			a.unsubscribe()
 			return nil, fmt.Errorf("natsadapter: subscribe %s: %w", s, err)
@@ -237,8 +239,7 @@ func newAdapter(cfg Config, nc *nats.Conn, l bus.Local) (*adapter, error) {
 	if err := nc.Flush(); err != nil {
 		a.log.Warn("natsadapter: flush subscriptions", "err", err)
 	}
-	a.wg.Add(2)
-	go a.receive()
+	a.wg.Add(1)
 	go a.heartbeats()
 	a.send(a.subject, initialHeartbeat, nil)
 	return a, nil
@@ -297,16 +298,18 @@ func (a *adapter) heartbeats() {
 	}
 }
 
-func (a *adapter) receive() {
-	defer a.wg.Done()
-	for {
-		select {
-		case <-a.stop:
-			return
-		case m := <-a.msgs:
-			a.onMessage(m.Data)
-		}
+// handle processes one message unless the adapter is closed; Close waits
+// for the calls in flight.
+func (a *adapter) handle(m *nats.Msg) {
+	a.mu.Lock()
+	if a.closed {
+		a.mu.Unlock()
+		return
 	}
+	a.handlers.Add(1)
+	a.mu.Unlock()
+	defer a.handlers.Done()
+	a.onMessage(m.Data)
 }
 
 func (a *adapter) onMessage(b []byte) {
@@ -734,6 +737,7 @@ func (a *adapter) Close() error {
 		a.unsubscribe()
 		close(a.stop)
 		a.wg.Wait()
+		a.handlers.Wait()
 		if a.ownConn {
 			a.nc.Close()
 		} else {

@@ -21,5 +21,8 @@
 //
 // Messages published while NATS is unreachable are buffered by nats.go
 // (its reconnect buffer) or dropped; the adapter never blocks on it.
+// Inbound messages wait in nats.go's per-subscription queue (512k messages
+// or 64 MiB by default); beyond that NATS drops them (slow consumer), as
+// core NATS does for every subscriber.
 // Adapters are safe for concurrent use.
 package natsadapter
