@@ -103,17 +103,19 @@ type adapter struct {
 	reqChannel  string // <prefix>-request#<nsp>#
 	respChannel string // <prefix>-response#<nsp>#
 
+	queue  chan outbound   // to the publisher goroutine
 	ctx    context.Context // done on Close
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	once   sync.Once
 
-	mu      sync.Mutex
-	pending map[string]*pending    // FetchSockets, AllRooms, ServerSideEmitWithAck
-	acks    map[string]*ackRequest // BroadcastWithAck
-	rooms   map[string]struct{}    // local rooms, from OnRoomEvent
-	failing bool                   // the subscription reported an error (logged once)
-	closed  bool
+	mu         sync.Mutex
+	pending    map[string]*pending    // FetchSockets, AllRooms, ServerSideEmitWithAck
+	acks       map[string]*ackRequest // BroadcastWithAck
+	rooms      map[string]struct{}    // local rooms, from OnRoomEvent
+	failing    bool                   // the subscription reported an error (logged once)
+	publishErr error                  // outcome of the last published batch
+	closed     bool
 }
 
 var (
@@ -132,6 +134,7 @@ func newAdapter(cfg Config, b broker, l bus.Local) *adapter {
 		pending:     make(map[string]*pending),
 		acks:        make(map[string]*ackRequest),
 		rooms:       make(map[string]struct{}),
+		queue:       make(chan outbound, queueSize),
 	}
 	a.ctx, a.cancel = context.WithCancel(context.Background())
 	sub, err := b.subscribe(a.ctx, escapeGlob(a.channel)+"*",
@@ -140,8 +143,9 @@ func newAdapter(cfg Config, b broker, l bus.Local) *adapter {
 		a.log.Warn("redisadapter: subscribe (retrying in the background)", "err", err)
 	}
 	a.sub = sub
-	a.wg.Add(1)
+	a.wg.Add(2)
 	go a.receive()
+	go a.publisher()
 	return a
 }
 
@@ -266,28 +270,6 @@ func (a *adapter) onBroadcast(ch string, payload []byte) {
 	a.local.Broadcast(pkt, m.Opts.options())
 }
 
-// publish sends msg on channel, bounded by the requests timeout.
-func (a *adapter) publish(ctx context.Context, channel string, msg []byte) error {
-	if a.isClosed() {
-		return ErrClosed
-	}
-	tctx, cancel := context.WithTimeout(ctx, a.cfg.RequestsTimeout)
-	defer cancel()
-	if err := a.b.publish(tctx, channel, msg); err != nil {
-		return a.redisErr(ctx, "publish on "+channel, err)
-	}
-	return nil
-}
-
-// redisErr wraps an error of a Redis command bounded by the requests
-// timeout, saying so when that timeout (not the caller's ctx) expired.
-func (a *adapter) redisErr(ctx context.Context, op string, err error) error {
-	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-		return fmt.Errorf("redisadapter: %s: Redis unreachable (no answer within %v): %w", op, a.cfg.RequestsTimeout, err)
-	}
-	return fmt.Errorf("redisadapter: %s: %w", op, err)
-}
-
 func (a *adapter) isClosed() bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -299,18 +281,17 @@ func (a *adapter) isClosed() bool {
 func (a *adapter) Broadcast(ctx context.Context, pkt *codec.Packet, opts bus.BroadcastOptions) error {
 	opts.Rooms, opts.Except = unique(opts.Rooms), unique(opts.Except)
 	buf := getBuf()
-	defer putBuf(buf)
 	args, err := packetArgs((*buf)[:0], pkt)
 	if err != nil {
+		putBuf(buf)
 		return fmt.Errorf("redisadapter: broadcast: %w", err)
 	}
-	msg := appendBroadcast(args[len(args):], a.uid, a.nsp, args, opts)
-	*buf = msg
+	*buf = appendBroadcast(args[len(args):], a.uid, a.nsp, args, opts)
 	channel := a.channel
 	if len(opts.Rooms) == 1 {
 		channel += opts.Rooms[0] + "#"
 	}
-	return a.publish(ctx, channel, msg)
+	return a.publishAsync(ctx, channel, buf)
 }
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}

@@ -18,6 +18,14 @@
 // adapter, so this adapter ignores its own echo. Arguments of server-side
 // emits and requests in JSON lose binary (as in Node).
 //
+// Every message of a namespace's adapter is published by one goroutine, in
+// call order, pipelining what accumulated while the previous batch was in
+// flight (as node-redis does). Broadcast returns once its message is queued,
+// as Node publishes without waiting, except after a failed publish: it then
+// waits and returns the error. Requests and SocketsJoin & co. wait for their
+// PUBLISH. Since one queue carries them all, a broadcast followed by
+// SocketsLeave reaches the other servers in that order.
+//
 // Each namespace's adapter holds one subscription connection (go-redis
 // PubSub). When Redis goes away, operations fail with errors naming Redis;
 // the subscription is re-established by go-redis (the adapter retries with

@@ -87,12 +87,19 @@ type memSub struct {
 
 var errDown = &net.OpError{Op: "dial", Net: "tcp", Err: os.ErrDeadlineExceeded}
 
-func (b *memBroker) publish(_ context.Context, channel string, msg []byte) error {
+func (b *memBroker) publish(_ context.Context, msgs ...message) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.down {
 		return errDown
 	}
+	for _, m := range msgs {
+		b.deliver(m.channel, m.payload)
+	}
+	return nil
+}
+
+func (b *memBroker) deliver(channel string, msg []byte) {
 	for s := range b.subs {
 		if s.channels[channel] || strings.HasPrefix(channel, s.prefix) {
 			select {
@@ -101,7 +108,6 @@ func (b *memBroker) publish(_ context.Context, channel string, msg []byte) error
 			}
 		}
 	}
-	return nil
 }
 
 func (b *memBroker) numsub(_ context.Context, channel string) (int, error) {

@@ -13,7 +13,9 @@ import (
 // broker is the publish/subscribe seam between the adapter and Redis; tests
 // swap in an in-memory one.
 type broker interface {
-	publish(ctx context.Context, channel string, msg []byte) error
+	// publish sends the messages in order (one pipeline for Redis) and
+	// returns the first error.
+	publish(ctx context.Context, msgs ...message) error
 	// numsub returns the number of subscribers of channel (PUBSUB NUMSUB).
 	numsub(ctx context.Context, channel string) (int, error)
 	// subscribe starts a subscription to pattern and channels. It succeeds
@@ -39,8 +41,23 @@ type redisBroker struct {
 
 func (b *redisBroker) release() error { return b.done() }
 
-func (b *redisBroker) publish(ctx context.Context, channel string, msg []byte) error {
-	return b.c.Publish(ctx, channel, msg).Err()
+// message is one PUBLISH.
+type message struct {
+	channel string
+	payload []byte
+}
+
+func (b *redisBroker) publish(ctx context.Context, msgs ...message) error {
+	if len(msgs) == 1 {
+		return b.c.Publish(ctx, msgs[0].channel, msgs[0].payload).Err()
+	}
+	_, err := b.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, m := range msgs {
+			p.Publish(ctx, m.channel, m.payload)
+		}
+		return nil
+	})
+	return err
 }
 
 func (b *redisBroker) numsub(ctx context.Context, channel string) (int, error) {
