@@ -508,11 +508,13 @@ func (a *adapter) ServerCount(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// Close unsubscribes and stops the receiving goroutine. Pending requests
-// fail with ErrClosed.
+// Close publishes the broadcasts still queued (waiting up to the requests
+// timeout), unsubscribes and stops the adapter's goroutines. Pending
+// requests fail with ErrClosed.
 func (a *adapter) Close() error {
 	var err error
 	a.once.Do(func() {
+		a.flush()
 		a.mu.Lock()
 		a.closed = true
 		clear(a.acks)

@@ -47,12 +47,17 @@ func (a *adapter) publisher() {
 		}
 		msgs = msgs[:0]
 		for _, o := range batch {
-			msgs = append(msgs, message{o.channel, o.msg})
+			if o.msg != nil { // nil: a flush marker
+				msgs = append(msgs, message{o.channel, o.msg})
+			}
 		}
-		ctx, cancel := context.WithTimeout(a.ctx, a.cfg.RequestsTimeout)
-		err := a.b.publish(ctx, msgs...)
-		cancel()
-		a.setPublishErr(err)
+		var err error
+		if len(msgs) > 0 {
+			ctx, cancel := context.WithTimeout(a.ctx, a.cfg.RequestsTimeout)
+			err = a.b.publish(ctx, msgs...)
+			cancel()
+			a.setPublishErr(err)
+		}
 		for i, o := range batch {
 			if o.done != nil {
 				o.done <- err
@@ -62,6 +67,21 @@ func (a *adapter) publisher() {
 			}
 			batch[i] = outbound{}
 		}
+	}
+}
+
+// flush waits until what is queued now has been published (or failed),
+// up to the requests timeout.
+func (a *adapter) flush() {
+	ctx, cancel := context.WithTimeout(a.ctx, a.cfg.RequestsTimeout)
+	defer cancel()
+	done := make(chan error, 1)
+	if a.enqueue(ctx, outbound{done: done}) != nil {
+		return
+	}
+	select {
+	case <-done:
+	case <-ctx.Done():
 	}
 }
 
