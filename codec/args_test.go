@@ -115,7 +115,7 @@ func TestAppendArgs(t *testing.T) {
 		{"scalars", []any{nil, "s", true, false, 1, int8(-2), int16(3), int32(-4), int64(5), uint(6), uint8(7), uint16(8), uint32(9), uint64(10)}, `[null,"s",true,false,1,-2,3,-4,5,6,7,8,9,10]`, nil},
 		{"floats", []any{1.5, 0.0, math.Copysign(0, -1), 1e21, 1e20, 1e-7, 0.000001, float32(0.1), float32(1e22), -2.5e-10}, `[1.5,0,0,1e+21,100000000000000000000,1e-7,0.000001,0.1,1e+22,-2.5e-10]`, nil},
 		{"string escapes", []any{"a\"b\\c\n\r\t\b\f\x01\x1f<>&é😀\u2028", "bad\xffutf8"}, `["a\"b\\c\n\r\t\b\f\u0001\u001f<>&é😀` + "\u2028" + `","bad\ufffdutf8"]`, nil},
-		{"raw", []any{json.RawMessage(`{ "a" : [1, 2] }`), json.RawMessage(nil)}, `[{"a":[1,2]},null]`, nil},
+		{"raw kept byte for byte", []any{json.RawMessage(`{ "a" : [1, 2] }`), json.RawMessage(nil), json.RawMessage(" 1e3 ")}, `[{ "a" : [1, 2] },null, 1e3 ]`, nil},
 		{"bytes", []any{b1, []byte(nil), []byte{}}, `[{"_placeholder":true,"num":0},null,{"_placeholder":true,"num":1}]`, [][]byte{b1, {}}},
 		{"nested any", []any{[]any{b1, map[string]any{"z": b2, "a": []any{b3}}}, []any(nil), map[string]any(nil)},
 			`[[{"_placeholder":true,"num":0},{"a":[{"_placeholder":true,"num":1}],"z":{"_placeholder":true,"num":2}}],null,null]`, [][]byte{b1, b3, b2}},

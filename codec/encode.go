@@ -18,8 +18,9 @@ import (
 // AppendArgs appends the JSON array of args to dst, replacing every []byte
 // found anywhere inside them (slices, maps, struct fields, pointers) with
 // {"_placeholder":true,"num":N} in depth-first order, and returns the
-// attachments in that order. json.RawMessage and json.Marshaler values are
-// written as they are. Values that cannot contain []byte are marshalled by
+// attachments in that order. A json.RawMessage is written byte for byte
+// (spaces kept; it must be valid JSON, checked without allocating), a
+// json.Marshaler as encoding/json writes it. Values that cannot contain []byte are marshalled by
 // encoding/json directly (the check is cached per type). A value that does
 // not marshal is an error naming its index.
 //
@@ -139,21 +140,16 @@ func (e *encoder) bytes(b []byte) {
 	e.atts = append(e.atts, b)
 }
 
+// raw writes x byte for byte (nil as null), once checked to be valid JSON.
 func (e *encoder) raw(x json.RawMessage) error {
 	if x == nil {
 		e.null()
 		return nil
 	}
-	return e.compact(x)
-}
-
-// compact appends valid JSON b without insignificant spaces.
-func (e *encoder) compact(b []byte) error {
-	buf := bytes.NewBuffer(e.dst)
-	if err := json.Compact(buf, b); err != nil {
-		return err
+	if !valid(x) {
+		return &SyntaxError{Offset: jsonErrorOffset(x), Msg: "invalid json.RawMessage"}
 	}
-	e.dst = buf.Bytes()
+	e.dst = append(e.dst, x...)
 	return nil
 }
 

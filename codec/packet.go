@@ -235,7 +235,7 @@ func validData(t PacketType, data []byte, off int) error {
 	if t == Disconnect {
 		return &SyntaxError{Offset: off, Msg: "unexpected payload for DISCONNECT"}
 	}
-	if isSpace(data[0]) || !json.Valid(data) {
+	if isSpace(data[0]) || !valid(data) {
 		return &SyntaxError{Offset: off, Msg: "invalid JSON payload"}
 	}
 	first := data[0]
@@ -300,17 +300,17 @@ func unquote(s []byte) (string, error) {
 // and the raw JSON of the remaining arguments as a list. A numeric name is
 // returned as written. The rest alias data.
 func EventName(data json.RawMessage) (name string, rest []json.RawMessage, err error) {
-	if !json.Valid(data) {
+	if !valid(data) {
 		return "", nil, &SyntaxError{Offset: 0, Msg: "invalid JSON"}
 	}
 	if name, err = eventName(data); err != nil {
 		return "", nil, err
 	}
-	args, err := SplitArgs(data, nil)
+	raw, err := splitArray(data)
 	if err != nil {
 		return "", nil, err
 	}
-	return name, args.Raw[1:], nil
+	return name, raw[1:], nil
 }
 
 // IsReserved reports whether name is a reserved Socket.IO event name:

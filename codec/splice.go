@@ -60,7 +60,7 @@ func (e *encoder) splice(a Args, n *int) error {
 // increased by off. Every other byte is kept. Without attachments there are
 // no placeholders: the element is written as it is.
 func (e *encoder) spliceRaw(raw []byte, atts [][]byte, off int) error {
-	if !json.Valid(raw) {
+	if !valid(raw) {
 		return &SyntaxError{Offset: jsonErrorOffset(raw), Msg: "invalid JSON argument"}
 	}
 	if len(atts) == 0 || !mayHoldPlaceholder(raw) {
