@@ -36,7 +36,9 @@ type conn struct {
 
 func newConn(s *Server, tc transport.Conn, h transport.Handshake) *conn {
 	c := &conn{srv: s, tc: tc, hs: h, sockets: make(map[string]*Socket)}
-	c.dec.Limits = s.cfg.Limits
+	// The transport hands each message over (transport.Handler) and
+	// onPacket keeps nothing of a packet but the bytes it points to.
+	c.dec = codec.Decoder{Limits: s.cfg.Limits, Owned: true, Reuse: true}
 	if vc, ok := tc.(transport.ValueConn); ok {
 		c.vc = vc
 		c.values.Store(true)
@@ -105,13 +107,14 @@ func (c *conn) onPacket(pkt *codec.Packet) {
 			s.close(ReasonClientNamespaceDisconnect)
 		}
 	case codec.Event, codec.BinaryEvent:
-		ev, args, err := eventOf(pkt)
+		e, err := eventOf(pkt)
 		if err != nil {
 			c.parseError(err)
 			return
 		}
 		if s := c.socket(nsp); s != nil {
-			s.onEvent(ev, args, pkt.ID, pkt.HasID)
+			e.socket, e.ackID, e.hasID = s, pkt.ID, pkt.HasID
+			s.onEvent(e)
 		}
 	case codec.Ack, codec.BinaryAck:
 		if s := c.socket(nsp); s != nil && pkt.HasID {
@@ -127,11 +130,18 @@ func (c *conn) onPacket(pkt *codec.Packet) {
 	}
 }
 
-// eventOf splits an EVENT packet into its name and arguments.
-func eventOf(pkt *codec.Packet) (string, Args, error) {
+// inbound is an Event with room for the raw arguments of most events, so
+// that both take one allocation.
+type inbound struct {
+	Event
+	raw [4]json.RawMessage
+}
+
+// eventOf returns the Event of an EVENT packet, without its socket.
+func eventOf(pkt *codec.Packet) (*Event, error) {
 	if pkt.Values != nil {
 		if len(pkt.Values) == 0 {
-			return "", Args{}, errors.New("bus: empty event")
+			return nil, errors.New("bus: empty event")
 		}
 		var name string
 		switch v := pkt.Values[0].(type) {
@@ -140,22 +150,28 @@ func eventOf(pkt *codec.Packet) (string, Args, error) {
 		case int:
 			name = strconv.Itoa(v)
 		default:
-			return "", Args{}, fmt.Errorf("bus: event name of type %T", v)
+			return nil, fmt.Errorf("bus: event name of type %T", v)
 		}
 		if codec.IsReserved(name) {
-			return "", Args{}, fmt.Errorf("%w: %q", codec.ErrReservedEvent, name)
+			return nil, fmt.Errorf("%w: %q", codec.ErrReservedEvent, name)
 		}
 		args, err := codec.SpliceArgs(pkt.Values[1:])
-		return name, args, err
+		if err != nil {
+			return nil, err
+		}
+		return &Event{Name: name, Args: args}, nil
 	}
-	name, rest, err := codec.EventName(pkt.Data)
+	in := new(inbound)
+	name, raw, err := codec.AppendEventArgs(in.raw[:0], pkt.Data)
 	if err != nil {
-		return "", Args{}, err
+		return nil, err
 	}
 	if codec.IsReserved(name) {
-		return "", Args{}, fmt.Errorf("%w: %q", codec.ErrReservedEvent, name)
+		return nil, fmt.Errorf("%w: %q", codec.ErrReservedEvent, name)
 	}
-	return name, Args{Raw: rest, Attachments: pkt.Attachments}, nil
+	in.Name = name
+	in.Args = Args{Raw: raw[:len(raw):len(raw)], Attachments: pkt.Attachments}
+	return &in.Event, nil
 }
 
 // argsOf returns the arguments of an ACK packet.
@@ -253,7 +269,7 @@ func (c *conn) canWrite() bool { return c.wr == nil || c.wr.Writable() }
 // Values (unless they hold raw arguments, see encoding.value), otherwise as
 // the messages enc encodes (once, shared).
 func (c *conn) send(pkt *codec.Packet, enc *encoding) error {
-	if pkt.Values != nil && c.vc != nil && c.values.Load() {
+	if c.takesValues(pkt) {
 		if vp := enc.value(pkt); vp != nil {
 			err := c.vc.SendValue(vp)
 			if !errors.Is(err, errors.ErrUnsupported) {
@@ -262,11 +278,33 @@ func (c *conn) send(pkt *codec.Packet, enc *encoding) error {
 			c.values.Store(false)
 		}
 	}
+	return c.sendEncoded(pkt, enc)
+}
+
+// takesValues reports whether pkt may go to the peer as a value.
+func (c *conn) takesValues(pkt *codec.Packet) bool {
+	return pkt.Values != nil && c.vc != nil && c.values.Load()
+}
+
+// sendEncoded sends the messages enc encodes for pkt; it does not keep pkt.
+func (c *conn) sendEncoded(pkt *codec.Packet, enc *encoding) error {
 	msgs, err := enc.messages(pkt)
 	if err != nil {
 		return err
 	}
 	return c.tc.Send(msgs...)
+}
+
+// sendOne sends a packet built for one socket. Taking it by value keeps it
+// off the heap unless it goes to the peer as a value.
+func (c *conn) sendOne(pkt codec.Packet) error {
+	var enc encoding
+	defer enc.release()
+	if c.takesValues(&pkt) {
+		p := pkt
+		return c.send(&p, &enc)
+	}
+	return c.sendEncoded(&pkt, &enc)
 }
 
 // encodes counts packet encodings (tests assert a broadcast encodes once).
@@ -342,16 +380,33 @@ func (e *encoding) release() {
 	}
 }
 
+// scratchPool holds the buffers arguments are encoded into before the
+// packet is written, at its exact size, into the bytes of its message.
+var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// maxScratch bounds the buffers kept in scratchPool.
+const maxScratch = 64 << 10
+
+// packetOverhead bounds what AppendPacket writes besides the namespace and
+// the data: the type, up to 20 attachment-count digits and '-', up to 20
+// ack id digits and the ',' after the namespace.
+const packetOverhead = 1 + 21 + 20 + 1
+
 // appendEncoded appends the messages of pkt: the text packet, then one
 // binary message per attachment. Values are converted with placeholders.
+// The text message's bytes are its only allocation besides the Message.
 func appendEncoded(dst []*transport.Message, pkt *codec.Packet) ([]*transport.Message, error) {
 	encodes.Add(1)
 	p := *pkt
+	var scratch *[]byte
 	if p.Values != nil {
-		data, atts, err := codec.AppendArgs(nil, p.Values)
+		scratch = scratchPool.Get().(*[]byte)
+		data, atts, err := codec.AppendArgs((*scratch)[:0], p.Values)
 		if err != nil {
+			scratchPool.Put(scratch)
 			return dst, err
 		}
+		*scratch = data
 		p.Values, p.Data, p.Attachments = nil, data, atts
 		switch {
 		case len(atts) > 0 && p.Type == codec.Event:
@@ -360,7 +415,12 @@ func appendEncoded(dst []*transport.Message, pkt *codec.Packet) ([]*transport.Me
 			p.Type = codec.BinaryAck
 		}
 	}
-	dst = append(dst, transport.NewMessage(codec.AppendPacket(nil, &p), false))
+	text := codec.AppendPacket(make([]byte, 0, len(p.Data)+len(p.Namespace)+packetOverhead), &p)
+	if scratch != nil && cap(*scratch) <= maxScratch {
+		*scratch = (*scratch)[:0]
+		scratchPool.Put(scratch)
+	}
+	dst = append(dst, transport.NewMessage(text, false))
 	for _, a := range p.Attachments {
 		dst = append(dst, transport.NewMessage(a, true))
 	}

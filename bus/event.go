@@ -22,7 +22,9 @@ type Event struct {
 	Err error
 
 	socket *Socket
-	ack    func([]any) error
+	ack    func([]any) error // server-side emits; nil for client events
+	ackID  uint64            // client events: the id to answer, when hasID
+	hasID  bool
 	acked  atomic.Bool
 }
 
@@ -30,7 +32,7 @@ type Event struct {
 func (e *Event) Socket() *Socket { return e.socket }
 
 // WantsAck reports whether the sender asked for an acknowledgement.
-func (e *Event) WantsAck() bool { return e.ack != nil }
+func (e *Event) WantsAck() bool { return e.ack != nil || e.hasID }
 
 // Ack acknowledges the event with args ([]byte allowed anywhere; an Args
 // among them is spliced in as for Socket.Emit, so e.Ack(e.Args) answers
@@ -38,13 +40,19 @@ func (e *Event) WantsAck() bool { return e.ack != nil }
 // with ErrNoAck when no acknowledgement was asked for and ErrAcked after
 // the first call. It never blocks.
 func (e *Event) Ack(args ...any) error {
-	if e.ack == nil {
+	if !e.WantsAck() {
 		return fmt.Errorf("bus: ack %q: %w", e.Name, ErrNoAck)
 	}
 	if !e.acked.CompareAndSwap(false, true) {
 		return fmt.Errorf("bus: ack %q: %w", e.Name, ErrAcked)
 	}
-	if err := e.ack(args); err != nil {
+	var err error
+	if e.ack != nil {
+		err = e.ack(args)
+	} else {
+		err = e.socket.sendAck(e.ackID, args)
+	}
+	if err != nil {
 		return fmt.Errorf("bus: ack %q: %w", e.Name, err)
 	}
 	return nil

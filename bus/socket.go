@@ -241,10 +241,7 @@ func (s *Socket) Emit(ev string, args ...any) error {
 // deliver sends a packet built for this socket alone.
 func (s *Socket) deliver(pkt *codec.Packet) error {
 	s.notifyOut(pkt)
-	var enc encoding
-	err := s.c.send(pkt, &enc)
-	enc.release()
-	return err
+	return s.c.sendOne(*pkt)
 }
 
 // EmitWithAck sends an event asking for an acknowledgement and waits for
@@ -319,19 +316,12 @@ func (s *Socket) sendAck(id uint64, args []any) error {
 	if !s.connected.Load() {
 		return ErrNotConnected
 	}
-	pkt := &codec.Packet{Type: codec.Ack, Namespace: s.ns.name, ID: id, HasID: true, Values: args}
-	var enc encoding
-	err := s.c.send(pkt, &enc)
-	enc.release()
-	return err
+	return s.c.sendOne(codec.Packet{Type: codec.Ack, Namespace: s.ns.name, ID: id, HasID: true, Values: args})
 }
 
 // onEvent runs the packet middlewares and the listeners for an inbound event.
-func (s *Socket) onEvent(name string, args Args, id uint64, hasID bool) {
-	e := &Event{Name: name, Args: args, socket: s}
-	if hasID {
-		e.ack = func(a []any) error { return s.sendAck(id, a) }
-	}
+func (s *Socket) onEvent(e *Event) {
+	name := e.Name
 	for _, mw := range s.mws.load() {
 		var err error
 		if !s.ns.safe("packet middleware", func() { err = mw(e) }) {

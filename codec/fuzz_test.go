@@ -134,9 +134,14 @@ func FuzzParsePacket(f *testing.F) {
 			t.Fatalf("limits not enforced: %d bytes, %d attachments", len(b), len(p.Attachments))
 		}
 		if p.Type == Event || p.Type == BinaryEvent {
-			name, _, err := EventName(p.Data)
+			name, rest, err := EventName(p.Data)
 			if err != nil || IsReserved(name) {
 				t.Fatalf("accepted event %q: %v", name, err)
+			}
+			var buf [2]json.RawMessage
+			name2, rest2, err := AppendEventArgs(buf[:1], p.Data)
+			if err != nil || name2 != name || len(rest2) != len(rest)+1 || !reflect.DeepEqual(rest2[1:], rest) {
+				t.Fatalf("AppendEventArgs = %q %q %v, EventName %q %q", name2, rest2, err, name, rest)
 			}
 		}
 		for i := range p.Attachments {
@@ -162,12 +167,20 @@ func FuzzDecoder(f *testing.F) {
 	f.Add([]byte("62-/n,1[{\"_placeholder\":true,\"num\":1},{\"_placeholder\":true,\"num\":0}]\x00Ba\x00Bbb"))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		d := Decoder{Limits: Limits{MaxAttachments: 4, MaxPacketSize: 512}}
+		owned := Decoder{Limits: d.Limits, Owned: true, Reuse: true}
 		for _, msg := range bytes.Split(in, []byte{0}) {
 			bin := len(msg) > 0 && msg[0] == 'B'
 			if bin {
 				msg = msg[1:]
 			}
+			p2, err2 := owned.Feed(bytes.Clone(msg), bin)
 			p, err := d.Feed(msg, bin)
+			if (err == nil) != (err2 == nil) || (p == nil) != (p2 == nil) {
+				t.Fatalf("Owned and Reuse change the outcome: %v %v, %v %v", p, err, p2, err2)
+			}
+			if p != nil && !samePacket(p, p2) {
+				t.Fatalf("Owned and Reuse decode %+v, want %+v", p2, p)
+			}
 			if err != nil {
 				if d.Pending() {
 					t.Fatal("pending after an error")
@@ -292,4 +305,9 @@ func decodeAll(b []byte) ([]EnginePacket, error) {
 		return nil
 	})
 	return pkts, err
+}
+
+func samePacket(p, q *Packet) bool {
+	return p.Type == q.Type && p.Namespace == q.Namespace && p.ID == q.ID && p.HasID == q.HasID &&
+		bytes.Equal(p.Data, q.Data) && reflect.DeepEqual(p.Attachments, q.Attachments)
 }

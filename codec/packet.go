@@ -133,22 +133,31 @@ const (
 // Data aliases b. Errors are a *SyntaxError or wrap one of
 // ErrPayloadTooLarge, ErrTooManyAttachments, ErrIDTooLong, ErrReservedEvent.
 func ParsePacket(b []byte, lim Limits) (*Packet, error) {
+	p := new(Packet)
+	if err := parsePacket(p, b, lim); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// parsePacket is ParsePacket into p.
+func parsePacket(p *Packet, b []byte, lim Limits) error {
 	lim = lim.withDefaults()
 	if len(b) > lim.MaxPacketSize {
-		return nil, fmt.Errorf("codec: packet of %d bytes over %d: %w", len(b), lim.MaxPacketSize, ErrPayloadTooLarge)
+		return fmt.Errorf("codec: packet of %d bytes over %d: %w", len(b), lim.MaxPacketSize, ErrPayloadTooLarge)
 	}
 	if len(b) == 0 {
-		return nil, &SyntaxError{Offset: 0, Msg: "empty packet"}
+		return &SyntaxError{Offset: 0, Msg: "empty packet"}
 	}
 	if b[0] < '0' || b[0] > '0'+byte(BinaryAck) {
-		return nil, &SyntaxError{Offset: 0, Msg: "unknown packet type " + strconv.Quote(string(b[:1]))}
+		return &SyntaxError{Offset: 0, Msg: "unknown packet type " + strconv.Quote(string(b[:1]))}
 	}
-	p := &Packet{Type: PacketType(b[0] - '0'), Namespace: "/"}
+	*p = Packet{Type: PacketType(b[0] - '0'), Namespace: "/"}
 	i := 1
 	if p.Type == BinaryEvent || p.Type == BinaryAck {
 		n, err := parseAttachments(b, lim)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		p.Attachments = make([][]byte, n)
 		i = skipDigits(b, 1) + 1
@@ -166,11 +175,11 @@ func ParsePacket(b []byte, lim Limits) (*Packet, error) {
 	if i < len(b) && isDigit(b[i]) {
 		e := skipDigits(b, i)
 		if e-i > maxIDDigits {
-			return nil, fmt.Errorf("codec: ack id of %d digits: %w", e-i, ErrIDTooLong)
+			return fmt.Errorf("codec: ack id of %d digits: %w", e-i, ErrIDTooLong)
 		}
 		id, ok := parseUint64(b[i:e])
 		if !ok {
-			return nil, fmt.Errorf("codec: ack id %s: %w", b[i:e], ErrIDTooLong)
+			return fmt.Errorf("codec: ack id %s: %w", b[i:e], ErrIDTooLong)
 		}
 		p.ID, p.HasID = id, true
 		i = e
@@ -179,9 +188,9 @@ func ParsePacket(b []byte, lim Limits) (*Packet, error) {
 		p.Data = b[i:]
 	}
 	if err := validData(p.Type, p.Data, i); err != nil {
-		return nil, err
+		return err
 	}
-	return p, nil
+	return nil
 }
 
 // parseUint64 parses decimal digits, reporting false on overflow.
@@ -300,17 +309,28 @@ func unquote(s []byte) (string, error) {
 // and the raw JSON of the remaining arguments as a list. A numeric name is
 // returned as written. The rest alias data.
 func EventName(data json.RawMessage) (name string, rest []json.RawMessage, err error) {
+	return AppendEventArgs(make([]json.RawMessage, 0, 4), data)
+}
+
+// AppendEventArgs is EventName appending the remaining arguments to dst:
+// it does not allocate for them when dst has room. On error dst is
+// returned unchanged.
+func AppendEventArgs(dst []json.RawMessage, data json.RawMessage) (name string, args []json.RawMessage, err error) {
 	if !valid(data) {
-		return "", nil, &SyntaxError{Offset: 0, Msg: "invalid JSON"}
+		return "", dst, &SyntaxError{Offset: 0, Msg: "invalid JSON"}
 	}
 	if name, err = eventName(data); err != nil {
-		return "", nil, err
+		return "", dst, err
 	}
-	raw, err := splitArray(data)
-	if err != nil {
-		return "", nil, err
-	}
-	return name, raw[1:], nil
+	first := true
+	_, _ = eachElement(data, skipSpace(data, 0), func(el []byte) error {
+		if !first {
+			dst = append(dst, el)
+		}
+		first = false
+		return nil
+	})
+	return name, dst, nil
 }
 
 // IsReserved reports whether name is a reserved Socket.IO event name:
@@ -328,15 +348,26 @@ func IsReserved(name string) bool {
 // Engine.IO messages. Use one per connection; it is not safe for concurrent
 // use. The zero value is ready, with default Limits.
 type Decoder struct {
-	Limits  Limits
+	Limits Limits
+	// Owned means that the data passed to Feed is handed over (as a
+	// transport.Handler owns the messages it is given) and never modified
+	// afterwards: packets then alias it instead of copying it.
+	Owned bool
+	// Reuse means that the caller is done with a returned Packet (not with
+	// the bytes it points to) by its next call to Feed, so that the Decoder
+	// can keep one Packet for every packet it returns.
+	Reuse bool
+
 	pending *Packet
 	have    int
+	pkt     Packet // the storage of returned packets, when Reuse
 }
 
 // Feed takes one Engine.IO message body. It returns a complete packet (nil
 // while attachments are still pending). Binary data is copied when retained;
-// text data is copied into Packet.Data. After an error the Decoder is reset
-// and the connection should be closed ("parse error"). A binary message with
+// text data is copied into Packet.Data (neither is copied when Owned).
+// After an error the Decoder is reset and the connection should be closed
+// ("parse error"). A binary message with
 // no packet pending is ErrUnexpectedBinary, a text message while attachments
 // are pending ErrUnexpectedText, an attachment over Limits.MaxPacketSize
 // ErrPayloadTooLarge; ParsePacket reports the rest.
@@ -348,11 +379,14 @@ func (d *Decoder) Feed(data []byte, binary bool) (*Packet, error) {
 		d.Reset()
 		return nil, ErrUnexpectedText
 	}
-	p, err := ParsePacket(data, d.Limits)
-	if err != nil {
+	p := &d.pkt
+	if !d.Reuse {
+		p = new(Packet)
+	}
+	if err := parsePacket(p, data, d.Limits); err != nil {
 		return nil, err
 	}
-	if len(p.Data) > 0 {
+	if len(p.Data) > 0 && !d.Owned {
 		p.Data = append(json.RawMessage(nil), p.Data...)
 	}
 	if len(p.Attachments) > 0 {
@@ -371,7 +405,10 @@ func (d *Decoder) feedBinary(data []byte) (*Packet, error) {
 		d.Reset()
 		return nil, fmt.Errorf("codec: attachment of %d bytes over %d: %w", len(data), lim.MaxPacketSize, ErrPayloadTooLarge)
 	}
-	p.Attachments[d.have] = append(make([]byte, 0, len(data)), data...)
+	if !d.Owned {
+		data = append(make([]byte, 0, len(data)), data...)
+	}
+	p.Attachments[d.have] = data
 	d.have++
 	if d.have < len(p.Attachments) {
 		return nil, nil
