@@ -54,6 +54,19 @@ type Config struct {
 	MaxOutboxBytes int
 	// WriteTimeout bounds every write of a transport. Defaults to 10 s.
 	WriteTimeout time.Duration
+	// OnConnectionError, when set, is called for every request the server
+	// refuses with an Engine.IO error (Node's "connection_error" event),
+	// with the error code (Code* constants), its message and the request.
+	// It runs on the request's goroutine before the response is written
+	// and must not block; a panic is recovered and logged. Unset by
+	// default.
+	OnConnectionError func(code int, message string, r *http.Request)
+	// Cookie, when set, is the template of a cookie holding the sid that
+	// is set on the polling handshake response (Node's cookie option, for
+	// sticky load balancing): its Value is replaced by the sid, and an
+	// empty Name defaults to "io" and an empty Path to "/". Node's defaults
+	// are HttpOnly and SameSite Lax. Unset (no cookie) by default.
+	Cookie *http.Cookie
 }
 
 // CORSConfig configures CORS headers. They are set on every response,

@@ -26,7 +26,9 @@
 //     reports done, w writes what it got and then closes its connection.
 //   - Session.Closed(w, err) reports that w's connection is gone.
 //
-// Session.Probe(w) starts a WebSocket upgrade of a polling session.
+// Session.Probe(w) starts a WebSocket upgrade of a polling session. A
+// Writer that also implements Aborter is told to close its connection at
+// once when its session closes as a slow consumer.
 //
 // Writers only ever get packets from Take, so exactly one writer per session
 // writes at a time and nothing is lost or reordered across an upgrade.

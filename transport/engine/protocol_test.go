@@ -411,6 +411,10 @@ func TestUpgrade(t *testing.T) {
 	case <-time.After(time.Second):
 		t.Fatal("pending GET not answered after probe")
 	}
+	// A GET issued during the upgrade is answered with a noop at once too.
+	if code, _, b := do(t, "GET", q+sid, ""); code != 200 || b != "6" {
+		t.Fatalf("GET during upgrade = %d %q, want noop", code, b)
+	}
 	// Packets queued on both sides before the switch.
 	sc.Send(transport.NewMessage([]byte("b1"), false), transport.NewMessage([]byte{9}, true))
 	do(t, "POST", q+sid, "4c1")
@@ -544,5 +548,107 @@ func TestShutdown(t *testing.T) {
 	}
 	if code, _, _ := do(t, "GET", url+"?EIO=4&transport=polling", ""); code != 503 {
 		t.Errorf("handshake after shutdown = %d, want 503", code)
+	}
+}
+
+// TestSecondWebSocket: a WebSocket naming the sid of a session opened over
+// WebSocket is closed, and the session keeps working.
+func TestSecondWebSocket(t *testing.T) {
+	t.Parallel()
+	srv, url := start(t, &echo{}, engine.Config{})
+	c, rec := dialWS(t, url, "?EIO=4&transport=websocket")
+	open := rec.next(t, 0)
+	sid := open[9:29]
+	_, rec2 := dialWS(t, url, "?EIO=4&transport=websocket&sid="+sid)
+	if f := rec2.next(t, 0); f != "<closed>" {
+		t.Errorf("second websocket got %q, want closed", f)
+	}
+	_ = c.WriteString("4still")
+	if f := rec.next(t, 1); f != "4still" {
+		t.Errorf("first websocket after the second: %q", f)
+	}
+	if srv.Session(sid) == nil {
+		t.Error("session gone")
+	}
+}
+
+func TestConnectionErrorHook(t *testing.T) {
+	t.Parallel()
+	type event struct {
+		code int
+		msg  string
+	}
+	events := make(chan event, 1)
+	_, url := start(t, &echo{}, engine.Config{
+		OnConnectionError: func(code int, msg string, r *http.Request) {
+			if r == nil {
+				panic("no request")
+			}
+			events <- event{code, msg}
+		},
+		AllowRequest: func(r *http.Request) error {
+			if r.URL.Query().Get("deny") != "" {
+				return errors.New("denied")
+			}
+			return nil
+		},
+	})
+	tests := []struct {
+		name, query string
+		want        event
+	}{
+		{"unknown transport", "?EIO=4&transport=carrier", event{0, "Transport unknown"}},
+		{"unknown sid", "?EIO=4&transport=polling&sid=nope", event{1, "Session ID unknown"}},
+		{"forbidden", "?EIO=4&transport=polling&deny=1", event{4, "denied"}},
+		{"protocol", "?EIO=3&transport=polling", event{5, "Unsupported protocol version"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			do(t, "GET", url+tt.query, "")
+			select {
+			case got := <-events:
+				if got != tt.want {
+					t.Errorf("got %+v, want %+v", got, tt.want)
+				}
+			case <-time.After(time.Second):
+				t.Fatal("no OnConnectionError call")
+			}
+		})
+	}
+	// A good handshake calls nothing.
+	handshake(t, url)
+	select {
+	case got := <-events:
+		t.Errorf("unexpected %+v", got)
+	default:
+	}
+}
+
+func TestCookie(t *testing.T) {
+	t.Parallel()
+	_, plain := start(t, &echo{}, engine.Config{})
+	_, url := start(t, &echo{}, engine.Config{Cookie: &http.Cookie{HttpOnly: true, SameSite: http.SameSiteLaxMode}})
+	_, named := start(t, &echo{}, engine.Config{Cookie: &http.Cookie{Name: "lb", Path: "/app"}})
+	tests := []struct {
+		name, url, want string
+	}{
+		{"off", plain, ""},
+		{"node defaults", url, "io=%s; Path=/; HttpOnly; SameSite=Lax"},
+		{"named", named, "lb=%s; Path=/app"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, hdr, body := do(t, "GET", tt.url+"?EIO=4&transport=polling", "")
+			if code != 200 {
+				t.Fatalf("handshake %d", code)
+			}
+			want := tt.want
+			if want != "" {
+				want = fmt.Sprintf(want, body[9:29])
+			}
+			if got := hdr.Get("Set-Cookie"); got != want {
+				t.Errorf("Set-Cookie = %q, want %q", got, want)
+			}
+		})
 	}
 }

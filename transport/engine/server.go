@@ -187,6 +187,11 @@ func (srv *Server) Refuse(w http.ResponseWriter, r *http.Request, code int, msg 
 	if msg == "" {
 		msg = codeMessages[code]
 	}
+	if f := srv.cfg.OnConnectionError; f != nil {
+		if err := protect(func() { f(code, msg, r) }); err != nil {
+			srv.cfg.Logger.Error("engine: OnConnectionError panic", "err", err)
+		}
+	}
 	h := w.Header()
 	if IsWebSocketUpgrade(r) {
 		h.Set("Connection", "close")
@@ -205,6 +210,25 @@ func (srv *Server) Refuse(w http.ResponseWriter, r *http.Request, code int, msg 
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// SetCookie adds the Set-Cookie header of Config.Cookie for sid to h, if
+// Config.Cookie is set. Transports call it on handshake responses.
+func (srv *Server) SetCookie(h http.Header, sid string) {
+	if srv.cfg.Cookie == nil {
+		return
+	}
+	c := *srv.cfg.Cookie
+	c.Value = sid
+	if c.Name == "" {
+		c.Name = "io"
+	}
+	if c.Path == "" {
+		c.Path = "/"
+	}
+	if v := c.String(); v != "" {
+		h.Add("Set-Cookie", v)
+	}
 }
 
 // IsWebSocketUpgrade reports whether r asks for a WebSocket upgrade.

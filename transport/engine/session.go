@@ -513,7 +513,10 @@ func (s *Session) isClosed() bool {
 	return s.closed
 }
 
-func (s *Session) call(f func()) (err error) {
+func (s *Session) call(f func()) error { return protect(f) }
+
+// protect runs f, returning a panic as an error with its stack.
+func protect(f func()) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("engine: panic: %v\n%s", r, debug.Stack())

@@ -115,6 +115,7 @@ func (t *Transport) handshake(srv *engine.Server, w http.ResponseWriter, r *http
 		return
 	}
 	c.sess.Store(sess)
+	srv.SetCookie(w.Header(), sess.ID())
 	t.poll(srv, sess, c, w, r)
 }
 
