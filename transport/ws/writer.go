@@ -61,7 +61,7 @@ type conn struct {
 	ctrl   []byte // pending WebSocket control frames (pongs)
 
 	// Owned by the connection's own goroutine.
-	own  *batch
+	own  *batch   // its buffers; kept only if c is not pooled
 	rest [][]byte // what the pool could not write
 }
 
@@ -121,15 +121,13 @@ func (c *conn) takeCtrl(dst []byte) []byte {
 // unwritten, then drains the session with blocking writes under the write
 // deadline until nothing is left.
 func (c *conn) write() {
-	if c.own == nil {
-		c.own = &batch{}
-	}
 	b := c.own
-	defer func() {
-		if c.raw != nil {
-			c.own = nil // back to the pool: hold no buffers while idle
+	if b == nil {
+		b = &batch{}
+		if c.raw == nil {
+			c.own = b // pooled connections hold no buffers while idle
 		}
-	}()
+	}
 	s := c.sess.Load()
 	if c.rest != nil {
 		err := c.writeBlocking(c.rest)

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -296,4 +297,69 @@ func rawDialExt(addr, ext string) (net.Conn, *bufio.Reader, error) {
 		return nil, nil, fmt.Errorf("upgrade: %s, extensions %q", resp.Status, resp.Header.Get("Sec-WebSocket-Extensions"))
 	}
 	return c, br, nil
+}
+
+// TestConcurrentBroadcast: several goroutines broadcast to many pooled
+// connections at once; every client gets every message exactly once, in
+// each sender's order.
+func TestConcurrentBroadcast(t *testing.T) {
+	t.Parallel()
+	const clients, senders, msgs = 40, 3, 200
+	h := nopHandler{conns: make(chan transport.Conn, clients)}
+	_, addr := serveWS(t, h, engine.Config{}, ws.Config{})
+	var conns []transport.Conn
+	readers := make([]*bufio.Reader, clients)
+	for i := range clients {
+		nc, br, err := rawDial(addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		_ = nc.SetReadDeadline(time.Now().Add(20 * time.Second))
+		if _, err := readFrame(br); err != nil {
+			t.Fatal(err)
+		}
+		readers[i] = br
+		conns = append(conns, <-h.conns)
+	}
+	var wg sync.WaitGroup
+	for s := range senders {
+		wg.Go(func() {
+			for i := range msgs {
+				m := []*transport.Message{transport.NewMessage(fmt.Appendf(nil, "%d %d", s, i), s == 0)}
+				for _, c := range conns {
+					if err := c.Send(m...); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}
+		})
+	}
+	errs := make(chan error, clients)
+	for _, br := range readers {
+		go func() {
+			next := make([]int, senders)
+			for range senders * msgs {
+				f, err := nextFrame(br)
+				if err != nil {
+					errs <- err
+					return
+				}
+				var s, i int
+				if _, err := fmt.Sscanf(strings.TrimPrefix(string(f.payload), "4"), "%d %d", &s, &i); err != nil || i != next[s] {
+					errs <- fmt.Errorf("frame %q after %v (%v)", f.payload, next, err)
+					return
+				}
+				next[s]++
+			}
+			errs <- nil
+		}()
+	}
+	wg.Wait()
+	for range clients {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
 }
