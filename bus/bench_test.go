@@ -8,7 +8,7 @@ import (
 	"github.com/sockbus/sockbus/transport"
 )
 
-func benchServer(b *testing.B, n int, value bool) *Server {
+func benchServer(b testing.TB, n int, value bool) *Server {
 	b.Helper()
 	s := newServer(b, Config{})
 	for i := range n {

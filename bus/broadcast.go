@@ -293,30 +293,6 @@ func (r *RemoteSocket) Disconnect(ctx context.Context, close bool) error {
 	return r.ns.In(r.ID).DisconnectSockets(ctx, close)
 }
 
-// targetPool holds the id slices of broadcasts.
-var targetPool = sync.Pool{New: func() any { s := make([]string, 0, 64); return &s }}
-
-// targets calls fn for each connected local socket selected by opts.
-func (ns *Namespace) targets(opts BroadcastOptions, fn func(*Socket) bool) {
-	tp := targetPool.Get().(*[]string)
-	ids := ns.rooms.AppendTargets((*tp)[:0], opts.Rooms, opts.Except)
-	for _, id := range ids {
-		s := ns.sockets.get(id)
-		if s == nil || !s.connected.Load() {
-			continue
-		}
-		if opts.Flags.Volatile && !s.c.canWrite() {
-			continue
-		}
-		if !fn(s) {
-			break
-		}
-	}
-	clear(ids)
-	*tp = ids[:0]
-	targetPool.Put(tp)
-}
-
 // broadcast delivers pkt to the selected local sockets, encoding it at most
 // once. It returns an encoding error (no socket got the packet then).
 func (ns *Namespace) broadcast(pkt *codec.Packet, opts BroadcastOptions) error {

@@ -83,17 +83,19 @@ func (m *socketMap) del(id string) {
 	sh.mu.Unlock()
 }
 
-func (m *socketMap) all() []*Socket {
-	var out []*Socket
+func (m *socketMap) all() []*Socket { return m.appendAll(nil) }
+
+// appendAll appends every socket to dst, one shard at a time.
+func (m *socketMap) appendAll(dst []*Socket) []*Socket {
 	for i := range m.shards {
 		sh := &m.shards[i]
 		sh.mu.RLock()
 		for _, s := range sh.m {
-			out = append(out, s)
+			dst = append(dst, s)
 		}
 		sh.mu.RUnlock()
 	}
-	return out
+	return dst
 }
 
 // Namespace is a communication channel multiplexed over connections
@@ -104,6 +106,7 @@ type Namespace struct {
 	parent  *ParentNamespace
 	sockets *socketMap
 	rooms   *room.Index
+	cache   roomCache // rooms resolved to sockets (targets.go)
 	adapter Adapter
 	obs     RoomObserver
 
@@ -200,6 +203,7 @@ func (ns *Namespace) OnServerSideEmit(ev string, h Handler) (off func()) {
 }
 
 func (ns *Namespace) onRoomEvent(e room.Event) {
+	ns.cache.changed(e)
 	for _, fn := range ns.onRoom.load() {
 		ns.safe("room event", func() { fn(e) })
 	}
@@ -327,6 +331,7 @@ func (ns *Namespace) connect(c *conn, auth json.RawMessage) {
 	c.add(s)
 	c.sendControl(connectReply(ns.name, s.id))
 	ns.sockets.put(s)
+	ns.cache.touch(ns.rooms.Rooms(s.id)) // rooms joined by middlewares
 	ns.rooms.Join(s.id, s.id)
 	for _, fn := range ns.connHandlers() {
 		if !ns.safe("connection", func() { fn(s) }) {
