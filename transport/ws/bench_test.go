@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -205,4 +206,42 @@ func TestBenchClients(t *testing.T) {
 		}
 		fmt.Println("ok")
 	}
+}
+
+// BenchmarkIdleConn reports the server memory (heap and goroutine stacks)
+// held per idle WebSocket session, with n sessions whose clients run in a
+// child process. Timing is meaningless here; see bytes/conn.
+func BenchmarkIdleConn(b *testing.B) {
+	const n = 2000
+	for b.Loop() {
+		h := nopHandler{conns: make(chan transport.Conn, n)}
+		srv, err := engine.NewServer(engine.Config{Handler: h, Transports: []engine.Transport{ws.New(ws.Config{})},
+			PingInterval: time.Hour})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		hs := &http.Server{Handler: srv}
+		go hs.Serve(ln)
+		before := memInUse()
+		cl := startClients(b, ln.Addr().String(), n)
+		for range n {
+			<-h.conns
+		}
+		after := memInUse()
+		b.ReportMetric(float64(after-before)/n, "bytes/conn")
+		cl.close()
+		_ = hs.Close()
+		_ = srv.Close()
+	}
+}
+
+func memInUse() int64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return int64(ms.HeapInuse + ms.StackInuse)
 }
