@@ -6,7 +6,9 @@
 //	srv, _ := bus.NewServer(bus.Config{})
 //	log.Fatal(sockbus.ListenAndServe(":3000", srv))
 //
-// For graceful shutdown, build the handler with NewHandler, serve it from
+// Serve does the same on a net.Listener and returns, after closing every
+// connection and session, once the listener is closed. For graceful
+// shutdown, build the handler with NewHandler, serve it from
 // your own http.Server, and call Handler.Shutdown after (or alongside)
 // http.Server.Shutdown: hijacked WebSocket connections are not tracked by
 // http.Server, the engine closes them.

@@ -2,7 +2,9 @@ package sockbus_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"net/http/httptest"
 	"time"
 
@@ -44,4 +46,32 @@ func ExampleNewHandler() {
 	// Output:
 	// hello
 	// transport close
+}
+
+func ExampleServe() {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- sockbus.Serve(ln, echo{}) }()
+
+	client := &transporttest.Recorder{}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := transporttest.Dial(ctx, "http://"+ln.Addr().String()+"/socket.io/", "polling", client)
+	if err != nil {
+		panic(err)
+	}
+	_ = c.Send(transport.NewMessage([]byte("hello"), false))
+	client.Wait(5*time.Second, func(m []*transport.Message, _ []error) bool { return len(m) == 1 })
+	fmt.Println(string(client.Messages()[0].Data))
+
+	ln.Close() // Serve returns, closing connections and sessions
+	fmt.Println(errors.Is(<-served, net.ErrClosed))
+	_ = c.Close(nil)
+	client.Wait(5*time.Second, func(_ []*transport.Message, r []error) bool { return len(r) == 1 })
+	// Output:
+	// hello
+	// true
 }
