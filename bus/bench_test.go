@@ -135,6 +135,11 @@ func BenchmarkRoomBroadcast(b *testing.B) {
 						b.Fatal(err)
 					}
 				}
+				n := 0
+				ns.targets(bc.Options(), func(*Socket) bool { n++; return true })
+				if n < 99 {
+					b.Fatalf("%d recipients", n)
+				}
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/100, "ns/recipient")
 			})
 		}
