@@ -35,7 +35,7 @@ func ExamplePipe() {
 	if err != nil {
 		panic(err)
 	}
-		// The peer sends two messages and closes: the server receives both,
+	// The peer sends two messages and closes: the server receives both,
 	// then learns that the peer closed.
 	_ = pc.Send(transport.NewMessage([]byte("hello"), false), transport.NewMessage([]byte{1, 2}, true))
 	_ = pc.Close(nil)
