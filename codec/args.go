@@ -35,29 +35,14 @@ func ArgsOf(values ...any) Args {
 // JSON or not an array is a *SyntaxError. Placeholders are checked only
 // when decoded.
 func SplitArgs(data json.RawMessage, attachments [][]byte) (Args, error) {
-	if !valid(data) {
+	raw, ok := appendElements(make([]json.RawMessage, 0, 4), data, 0)
+	if !ok {
 		return Args{}, &SyntaxError{Offset: jsonErrorOffset(data), Msg: "invalid JSON arguments"}
 	}
-	raw, err := splitArray(data)
-	if err != nil {
-		return Args{}, err
+	if i := skipSpace(data, 0); data[i] != '[' {
+		return Args{}, &SyntaxError{Offset: i, Msg: "arguments are not an array"}
 	}
 	return Args{Raw: raw, Attachments: attachments}, nil
-}
-
-// splitArray returns the elements of the valid JSON array data, trimmed of
-// spaces and aliasing data, or a *SyntaxError when data is not an array.
-func splitArray(data []byte) ([]json.RawMessage, error) {
-	i := skipSpace(data, 0)
-	if data[i] != '[' {
-		return nil, &SyntaxError{Offset: i, Msg: "arguments are not an array"}
-	}
-	raw := make([]json.RawMessage, 0, 4)
-	_, _ = eachElement(data, i, func(el []byte) error {
-		raw = append(raw, el)
-		return nil
-	})
-	return raw, nil
 }
 
 // jsonErrorOffset returns where encoding/json finds data invalid.

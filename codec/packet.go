@@ -316,21 +316,14 @@ func EventName(data json.RawMessage) (name string, rest []json.RawMessage, err e
 // it does not allocate for them when dst has room. On error dst is
 // returned unchanged.
 func AppendEventArgs(dst []json.RawMessage, data json.RawMessage) (name string, args []json.RawMessage, err error) {
-	if !valid(data) {
+	args, ok := appendElements(dst, data, 1)
+	if !ok {
 		return "", dst, &SyntaxError{Offset: 0, Msg: "invalid JSON"}
 	}
 	if name, err = eventName(data); err != nil {
 		return "", dst, err
 	}
-	first := true
-	_, _ = eachElement(data, skipSpace(data, 0), func(el []byte) error {
-		if !first {
-			dst = append(dst, el)
-		}
-		first = false
-		return nil
-	})
-	return name, dst, nil
+	return name, args, nil
 }
 
 // IsReserved reports whether name is a reserved Socket.IO event name:

@@ -1,6 +1,9 @@
 package codec
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"encoding/json"
+)
 
 // A JSON validator accepting exactly what encoding/json's Valid accepts (one
 // value between optional spaces, strings not checked for UTF-8, nesting up to
@@ -12,18 +15,37 @@ const maxDepth = 10000
 
 // valid reports whether b is one valid JSON value, as json.Valid does.
 func valid(b []byte) bool {
+	_, ok := scan(b, nil, -1)
+	return ok
+}
+
+// appendElements validates b as valid does and, when b is an array,
+// appends its elements but the first skip ones to dst (trimmed of spaces,
+// aliasing b), in the same pass.
+func appendElements(dst []json.RawMessage, b []byte, skip int) ([]json.RawMessage, bool) {
+	return scan(b, dst, skip)
+}
+
+// scan is valid, appending the elements of a top-level array but the first
+// skip ones to dst unless skip < 0.
+func scan(b []byte, dst []json.RawMessage, skip int) ([]json.RawMessage, bool) {
 	var buf [64]byte
 	stack := buf[:0] // the open containers, '[' or '{'
 	i := skipSpace(b, 0)
+	elems := skip >= 0 && i < len(b) && b[i] == '['
+	start, n := 0, 0 // the element being read of a top-level array, and its index
 	for {
 		// A value starts at i.
 		if i >= len(b) {
-			return false
+			return dst, false
+		}
+		if elems && len(stack) == 1 {
+			start = i
 		}
 		switch c := b[i]; {
 		case c == '{' || c == '[':
 			if len(stack) >= maxDepth {
-				return false
+				return dst, false
 			}
 			j := skipSpace(b, i+1)
 			if j < len(b) && b[j] == c+2 { // '}' or ']'
@@ -33,7 +55,7 @@ func valid(b []byte) bool {
 			stack = append(stack, c)
 			if c == '{' {
 				if i = objectKey(b, j); i < 0 {
-					return false
+					return dst, false
 				}
 			} else {
 				i = j
@@ -41,33 +63,39 @@ func valid(b []byte) bool {
 			continue
 		case c == '"':
 			if i = validString(b, i); i < 0 {
-				return false
+				return dst, false
 			}
 		case c == 't':
 			if i = literal(b, i, "true"); i < 0 {
-				return false
+				return dst, false
 			}
 		case c == 'f':
 			if i = literal(b, i, "false"); i < 0 {
-				return false
+				return dst, false
 			}
 		case c == 'n':
 			if i = literal(b, i, "null"); i < 0 {
-				return false
+				return dst, false
 			}
 		default:
 			if i = validNumber(b, i); i < 0 {
-				return false
+				return dst, false
 			}
 		}
 		// A value ended at i: close containers until one goes on.
 		for {
+			if elems && len(stack) == 1 {
+				if n >= skip {
+					dst = append(dst, b[start:i:i])
+				}
+				n++
+			}
 			i = skipSpace(b, i)
 			if len(stack) == 0 {
-				return i == len(b)
+				return dst, i == len(b)
 			}
 			if i >= len(b) {
-				return false
+				return dst, false
 			}
 			top := stack[len(stack)-1]
 			if b[i] == top+2 {
@@ -76,12 +104,12 @@ func valid(b []byte) bool {
 				continue
 			}
 			if b[i] != ',' {
-				return false
+				return dst, false
 			}
 			i = skipSpace(b, i+1)
 			if top == '{' {
 				if i = objectKey(b, i); i < 0 {
-					return false
+					return dst, false
 				}
 			}
 			break

@@ -3,6 +3,7 @@ package codec
 import (
 	"encoding/binary"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -27,6 +28,33 @@ func TestValid(t *testing.T) {
 			}
 			t.Errorf("valid(%q) = %v, json.Valid says %v", name, got, want)
 		}
+		checkElements(t, []byte(in))
+	}
+}
+
+// checkElements compares appendElements with eachElement, the scanner of
+// valid JSON, and checks its validity verdict.
+func checkElements(t *testing.T, b []byte) {
+	t.Helper()
+	for skip := range 2 {
+		got, ok := appendElements(nil, b, skip)
+		if ok != json.Valid(b) {
+			t.Fatalf("appendElements(%q) ok = %v", b, ok)
+		}
+		var want []json.RawMessage
+		if i := skipSpace(b, 0); ok && b[i] == '[' {
+			n := 0
+			_, _ = eachElement(b, i, func(el []byte) error {
+				if n >= skip {
+					want = append(want, el)
+				}
+				n++
+				return nil
+			})
+		}
+		if ok && !reflect.DeepEqual(got, want) {
+			t.Fatalf("appendElements(%q, skip %d) = %q, want %q", b, skip, got, want)
+		}
 	}
 }
 
@@ -39,6 +67,7 @@ func FuzzValid(f *testing.F) {
 		if got, want := valid(b), json.Valid(b); got != want {
 			t.Fatalf("valid(%q) = %v, json.Valid says %v", b, got, want)
 		}
+		checkElements(t, b)
 	})
 }
 
