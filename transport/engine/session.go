@@ -233,7 +233,8 @@ func abort(w Writer) {
 // probe ended, or w was replaced by an upgrade), after which w should close
 // its connection. If max > 0, the packets' polling encoding (with
 // separators) stays within max bytes, except that at least one packet is
-// returned. The packets are shared and read-only.
+// returned, and a close packet is never returned together with other
+// packets (it answers the next poll). The packets are shared and read-only.
 func (s *Session) Take(w Writer, dst []Packet, max int) (pkts []Packet, done bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -257,6 +258,13 @@ func (s *Session) takeQueue(dst []Packet, max int) ([]Packet, bool) {
 	i := s.head
 	for ; i < len(s.q); i++ {
 		p := s.q[i]
+		if max > 0 && p.Type == codec.Close && i > s.head {
+			// Polling: like Node, the close packet never shares a payload
+			// with queued messages; it answers the next poll. (The client
+			// handles "1" at once but Socket.IO packets a tick later, so a
+			// shared payload would lose the DISCONNECTs.)
+			break
+		}
 		if max > 0 {
 			size += codec.PayloadPacketLen(p.Engine())
 			if i > s.head {

@@ -8,8 +8,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 
@@ -165,4 +168,70 @@ func BenchmarkAppendPayload(b *testing.B) {
 		buf = polling.AppendPayload(buf[:0], pkts)
 	}
 	b.SetBytes(int64(len(buf)))
+}
+
+// TestCloseAfterQueued: a session closed with messages queued delivers them,
+// then its close packet alone in a later poll (like Node), then is gone. A
+// close sharing a payload with the messages makes socket.io-client lose
+// DISCONNECT packets (it handles "1" before them).
+func TestCloseAfterQueued(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		pending bool // a GET is in flight when the messages are sent
+	}{
+		{"idle", false},
+		{"pending GET", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rec := &transporttest.Recorder{}
+			srv := newServer(t, rec, polling.Config{})
+			sid := open(t, srv)
+			q := "/engine.io/?EIO=4&transport=polling&sid=" + sid
+			sess := srv.Session(sid)
+			var first chan *httptest.ResponseRecorder
+			if tt.pending {
+				first = make(chan *httptest.ResponseRecorder, 1)
+				go func() { first <- serve(srv, "GET", q, "") }()
+				waitFor(t, func() bool { return polling.Getting(sess) })
+			}
+			err := sess.Send(transport.NewMessage([]byte("1"), false), transport.NewMessage([]byte("1/admin,"), false))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := sess.Close(nil); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			if tt.pending {
+				w := <-first
+				got = append(got, w.Body.String())
+			}
+			for len(got) < 3 {
+				w := serve(srv, "GET", q, "")
+				if w.Code != 200 {
+					got = append(got, strconv.Itoa(w.Code))
+					break
+				}
+				got = append(got, w.Body.String())
+			}
+			want := []string{"41\x1e41/admin,", "1", "400"}
+			if !slices.Equal(got, want) {
+				t.Errorf("payloads = %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met")
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
