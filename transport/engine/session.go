@@ -169,7 +169,7 @@ func (s *Session) shut(reason error, how end) error {
 	s.closed = true
 	s.stopTimers()
 	if how != endDrain {
-		s.dropQueue()
+		s.dropPending()
 	}
 	switch how {
 	case endDrain, endNow:
@@ -204,6 +204,20 @@ func (s *Session) unregister() { s.srv.remove(s) }
 func (s *Session) dropQueue() {
 	clear(s.q)
 	s.q, s.head, s.qBytes, s.qMsgs = s.q[:0], 0, 0, 0
+}
+
+// dropPending drops the queued packets of a session ending at once, except
+// an open packet not yet taken: the peer must see the session open before
+// it sees it end.
+func (s *Session) dropPending() {
+	open := s.head < len(s.q) && s.q[s.head].Type == codec.Open && s.q[s.head].Msg == nil
+	if !open {
+		s.dropQueue()
+		return
+	}
+	p := s.q[s.head]
+	s.dropQueue()
+	s.q = append(s.q, p)
 }
 
 func (s *Session) stopTimers() {

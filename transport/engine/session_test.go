@@ -1,0 +1,62 @@
+package engine_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/sockbus/sockbus/codec"
+	"github.com/sockbus/sockbus/transport"
+	"github.com/sockbus/sockbus/transport/engine"
+	"github.com/sockbus/sockbus/transport/polling"
+	"github.com/sockbus/sockbus/transport/transporttest"
+)
+
+// nopWriter is a Writer that is never woken into writing: tests Take by hand.
+type nopWriter struct{}
+
+func (*nopWriter) Wake() {}
+
+// TestEndBeforeOpenTaken: a session that ends before its writer took the
+// open packet still sends it first, then the packet of its end.
+func TestEndBeforeOpenTaken(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		end  func(srv *engine.Server, s *engine.Session, w engine.Writer)
+		want []codec.EngineType
+	}{
+		{"fail", func(_ *engine.Server, s *engine.Session, w engine.Writer) { s.Fail(w, transport.ErrParse) }, []codec.EngineType{codec.Open, codec.Close}},
+		{"peer close", func(_ *engine.Server, s *engine.Session, w engine.Writer) {
+			_ = s.Receive(w, codec.EnginePacket{Type: codec.Close})
+		}, []codec.EngineType{codec.Open, codec.Noop}},
+		{"bad packet", func(_ *engine.Server, s *engine.Session, w engine.Writer) {
+			_ = s.Receive(w, codec.EnginePacket{Type: codec.Open})
+		}, []codec.EngineType{codec.Open, codec.Close}},
+		{"close", func(_ *engine.Server, s *engine.Session, _ engine.Writer) { _ = s.Close(nil) }, []codec.EngineType{codec.Open, codec.Close}},
+		{"server close", func(srv *engine.Server, _ *engine.Session, _ engine.Writer) { _ = srv.Close() }, []codec.EngineType{codec.Open, codec.Close}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv, err := engine.NewServer(engine.Config{Handler: &transporttest.Recorder{}, Transports: []engine.Transport{polling.New(polling.Config{})}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { srv.Close() })
+			w := &nopWriter{}
+			s, err := srv.Open(w, transport.Handshake{Transport: "tcp"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.end(srv, s, w)
+			pkts, done := s.Take(w, nil, 0)
+			var got []codec.EngineType
+			for _, p := range pkts {
+				got = append(got, p.Type)
+			}
+			if !slices.Equal(got, tt.want) || !done {
+				t.Errorf("Take = %v, done %v; want %v, done", got, done, tt.want)
+			}
+		})
+	}
+}
