@@ -211,13 +211,7 @@ func receive[T any](t *testing.T, ch <-chan T) T {
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(Timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timeout waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+	WaitFor(t, Timeout, what, cond)
 }
 
 // reached emits a marker to every client from server from (the server that

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 
 	"github.com/sockbus/sockbus/bus"
+	"github.com/sockbus/sockbus/bus/internal/cluster"
 	"github.com/sockbus/sockbus/codec"
 )
 
@@ -207,11 +207,11 @@ type adapter struct {
 	handlers sync.WaitGroup // message callbacks in flight
 	once     sync.Once
 
-	mu      sync.Mutex
-	nodes   map[string]time.Time // other servers, last heard from
-	pending map[string]*pending
-	acks    map[string]*ackRequest
-	closed  bool
+	reqs *cluster.Requests // FetchSockets, AllRooms, ServerSideEmitWithAck, BroadcastWithAck
+
+	mu     sync.Mutex
+	nodes  map[string]time.Time // other servers, last heard from
+	closed bool
 }
 
 var _ bus.Adapter = (*adapter)(nil)
@@ -221,8 +221,7 @@ func newAdapter(cfg Config, nc *nats.Conn, l bus.Local) (*adapter, error) {
 	_, _ = rand.Read(id[:])
 	a := &adapter{
 		cfg: cfg, local: l, nc: nc, uid: hex.EncodeToString(id[:]), nsp: l.Namespace(),
-		stop:  make(chan struct{}),
-		nodes: make(map[string]time.Time), pending: make(map[string]*pending), acks: make(map[string]*ackRequest),
+		stop: make(chan struct{}), nodes: make(map[string]time.Time), reqs: cluster.NewRequests(),
 	}
 	a.log = cfg.Logger.With("adapter", "nats", "namespace", a.nsp)
 	a.subject = cfg.Prefix + "." + subjectToken(a.nsp)
@@ -348,14 +347,14 @@ func (a *adapter) onMessage(b []byte) {
 	case disconnectSockets:
 		a.local.DisconnectSockets(d.options(), d.Close)
 	case fetchSockets:
-		sockets, err := json.Marshal(nonNil(a.local.FetchSockets(d.options())))
+		sockets, err := json.Marshal(cluster.NonNil(a.local.FetchSockets(d.options())))
 		if err != nil {
 			a.log.Error("natsadapter: encode sockets", "err", err)
 			return
 		}
 		a.send(reply, fetchSocketsResponse, &payload{RequestID: d.RequestID, Sockets: sockets})
 	case allRooms:
-		a.send(reply, allRoomsResponse, &payload{RequestID: d.RequestID, Rooms: nonNil(a.local.Rooms())})
+		a.send(reply, allRoomsResponse, &payload{RequestID: d.RequestID, Rooms: cluster.NonNil(a.local.Rooms())})
 	case serverSideEmit:
 		a.onServerSideEmit(reply, &d)
 	case fetchSocketsResponse, allRoomsResponse, serverSideEmitResponse:
@@ -363,13 +362,6 @@ func (a *adapter) onMessage(b []byte) {
 	case broadcastClientCount, broadcastAck:
 		a.onAck(env.Type, &d)
 	}
-}
-
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
 }
 
 func (d *payload) options() bus.BroadcastOptions {
@@ -424,7 +416,7 @@ func (a *adapter) onServerSideEmit(reply string, d *payload) {
 		id := d.RequestID
 		ack = func(v []any) {
 			once.Do(func() {
-				p, err := argsOf(bus.Args{Values: nonNil(v)})
+				p, err := argsOf(bus.Args{Values: cluster.NonNil(v)})
 				if err != nil {
 					a.log.Error("natsadapter: encode server-side ack", "err", err)
 					return
@@ -436,21 +428,13 @@ func (a *adapter) onServerSideEmit(reply string, d *payload) {
 	a.local.ServerSideEmit(name, bus.Args{Raw: rest, Attachments: d.Packet.Attachments}, ack)
 }
 
-// ackRequest is a pending BroadcastWithAck.
-type ackRequest struct {
-	clientCount func(int)
-	ack         func(bus.Args)
-}
-
 func (a *adapter) onAck(typ int, d *payload) {
-	a.mu.Lock()
-	ar := a.acks[d.RequestID]
-	a.mu.Unlock()
-	if ar == nil {
+	h := a.reqs.Ack(d.RequestID)
+	if h == nil {
 		return
 	}
 	if typ == broadcastClientCount {
-		ar.clientCount(d.ClientCount)
+		h.ClientCount(d.ClientCount)
 		return
 	}
 	if d.Packet == nil {
@@ -461,72 +445,27 @@ func (a *adapter) onAck(typ int, d *payload) {
 		a.log.Warn("natsadapter: malformed acknowledgement", "err", err)
 		return
 	}
-	ar.ack(args)
-}
-
-// pending is a request waiting for responses.
-type pending struct {
-	want    int
-	got     int
-	sockets []bus.SocketInfo
-	rooms   []string
-	acks    []bus.Args
-	done    chan struct{}
+	h.Ack(args)
 }
 
 func (a *adapter) collect(typ int, d *payload) {
-	var sockets []bus.SocketInfo
-	if typ == fetchSocketsResponse {
-		var rs []remoteSocket
-		if err := json.Unmarshal(d.Sockets, &rs); err != nil {
+	res := cluster.Response{Rooms: d.Rooms}
+	switch typ {
+	case fetchSocketsResponse:
+		var err error
+		if res.Sockets, err = cluster.DecodeSockets(d.Sockets); err != nil {
 			a.log.Warn("natsadapter: malformed fetch response", "err", err)
 		}
-		for _, r := range rs {
-			sockets = append(sockets, r.info())
+	case serverSideEmitResponse:
+		res.Ack = &bus.Args{}
+		if d.Packet != nil {
+			var err error
+			if *res.Ack, err = d.Packet.bus(); err != nil {
+				a.log.Warn("natsadapter: malformed server-side ack", "err", err)
+			}
 		}
 	}
-	var ack bus.Args
-	if typ == serverSideEmitResponse && d.Packet != nil {
-		var err error
-		if ack, err = d.Packet.bus(); err != nil {
-			a.log.Warn("natsadapter: malformed server-side ack", "err", err)
-		}
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	p := a.pending[d.RequestID]
-	if p == nil || p.got >= p.want {
-		return
-	}
-	p.got++
-	p.sockets = append(p.sockets, sockets...)
-	for _, r := range d.Rooms {
-		if !slices.Contains(p.rooms, r) {
-			p.rooms = append(p.rooms, r)
-		}
-	}
-	if typ == serverSideEmitResponse {
-		p.acks = append(p.acks, ack)
-	}
-	if p.got == p.want {
-		close(p.done)
-	}
-}
-
-// remoteSocket is a socket of a fetch response.
-type remoteSocket struct {
-	ID        string          `json:"id"`
-	Handshake bus.Handshake   `json:"handshake"`
-	Rooms     []string        `json:"rooms"`
-	Data      json.RawMessage `json:"data"`
-}
-
-func (r remoteSocket) info() bus.SocketInfo {
-	var data any
-	if len(r.Data) > 0 {
-		data = r.Data
-	}
-	return bus.SocketInfo{ID: r.ID, Handshake: r.Handshake, Rooms: r.Rooms, Data: data}
+	a.reqs.Collect(d.RequestID, res)
 }
 
 func (a *adapter) isClosed() bool {
@@ -571,27 +510,11 @@ func (a *adapter) BroadcastWithAck(ctx context.Context, pkt *codec.Packet, o bus
 	if err != nil {
 		return err
 	}
-	d := o.Flags.Timeout
-	if d <= 0 {
-		d = a.cfg.RequestsTimeout
-		if dl, ok := ctx.Deadline(); ok {
-			d = time.Until(dl)
-		}
-	}
-	o.Flags.Timeout = d
+	o.Flags.Timeout = cluster.AckTimeout(ctx, o.Flags.Timeout, a.cfg.RequestsTimeout)
 	id := requestID()
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
+	if a.isClosed() || a.reqs.OpenAck(id, o.Flags.Timeout, cluster.AckHandler{ClientCount: clientCount, Ack: ack}) != nil {
 		return ErrClosed
 	}
-	a.acks[id] = &ackRequest{clientCount: clientCount, ack: ack}
-	a.mu.Unlock()
-	time.AfterFunc(d, func() {
-		a.mu.Lock()
-		delete(a.acks, id)
-		a.mu.Unlock()
-	})
 	op := optsOf(o)
 	return a.fire(broadcast, &payload{Packet: p, RequestID: id, Opts: &op})
 }
@@ -603,66 +526,56 @@ func requestID() string {
 }
 
 // request publishes a request and waits for one response per other server.
-func (a *adapter) request(ctx context.Context, op string, typ int, d *payload) (*pending, error) {
+// It returns what arrived, also with an error.
+func (a *adapter) request(ctx context.Context, op string, typ int, kind cluster.Kind, d *payload) (cluster.Result, error) {
 	want, _ := a.ServerCount(ctx)
 	want--
 	if want <= 0 {
-		return &pending{}, nil
+		return cluster.Result{}, nil
 	}
 	d.RequestID = requestID()
-	p := &pending{want: want, done: make(chan struct{})}
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
-		return nil, ErrClosed
+	if a.isClosed() {
+		return cluster.Result{}, ErrClosed
 	}
-	a.pending[d.RequestID] = p
-	a.mu.Unlock()
-	defer func() {
-		a.mu.Lock()
-		delete(a.pending, d.RequestID)
-		a.mu.Unlock()
-	}()
-	if err := a.publish(a.subject, typ, d); err != nil {
-		return nil, fmt.Errorf("natsadapter: %s: %w", op, err)
-	}
-	t := time.NewTimer(a.cfg.RequestsTimeout)
-	defer t.Stop()
-	var err error
-	select {
-	case <-p.done:
-	case <-ctx.Done():
-		err = fmt.Errorf("natsadapter: %s: %w", op, ctx.Err())
-	case <-a.stop:
-		err = fmt.Errorf("natsadapter: %s: %w", op, ErrClosed)
-	case <-t.C:
-		err = fmt.Errorf("%w: %s: after %v", ErrTimeout, op, a.cfg.RequestsTimeout)
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	q, err := a.reqs.Open(d.RequestID, kind, want)
 	if err != nil {
-		err = fmt.Errorf("%w (%d of %d responses)", err, p.got, p.want)
+		return cluster.Result{}, ErrClosed
 	}
-	return &pending{sockets: slices.Clone(p.sockets), rooms: slices.Clone(p.rooms), acks: slices.Clone(p.acks)}, err
+	defer q.Close()
+	if err := a.publish(a.subject, typ, d); err != nil {
+		return cluster.Result{}, fmt.Errorf("natsadapter: %s: %w", op, err)
+	}
+	res, err := q.Wait(ctx, a.cfg.RequestsTimeout)
+	switch {
+	case err == nil:
+		return res, nil
+	case errors.Is(err, cluster.ErrTimeout):
+		err = fmt.Errorf("%w: %s: after %v", ErrTimeout, op, a.cfg.RequestsTimeout)
+	case errors.Is(err, cluster.ErrClosed):
+		err = fmt.Errorf("natsadapter: %s: %w", op, ErrClosed)
+	default:
+		err = fmt.Errorf("natsadapter: %s: %w", op, err)
+	}
+	return res, fmt.Errorf("%w (%d of %d responses)", err, res.Got, res.Want)
 }
 
 // FetchSockets asks the other servers for their matching sockets.
 func (a *adapter) FetchSockets(ctx context.Context, o bus.BroadcastOptions) ([]bus.SocketInfo, error) {
 	op := optsOf(o)
-	p, err := a.request(ctx, "fetch sockets", fetchSockets, &payload{Opts: &op})
+	res, err := a.request(ctx, "fetch sockets", fetchSockets, cluster.FetchSockets, &payload{Opts: &op})
 	if err != nil {
 		return nil, err
 	}
-	return p.sockets, nil
+	return res.Sockets, nil
 }
 
 // AllRooms asks the other servers for their rooms.
 func (a *adapter) AllRooms(ctx context.Context) ([]string, error) {
-	p, err := a.request(ctx, "all rooms", allRooms, &payload{})
+	res, err := a.request(ctx, "all rooms", allRooms, cluster.AllRooms, &payload{})
 	if err != nil {
 		return nil, err
 	}
-	return p.rooms, nil
+	return res.Rooms, nil
 }
 
 func emitArgs(v []any) (*args, error) {
@@ -689,11 +602,8 @@ func (a *adapter) ServerSideEmitWithAck(ctx context.Context, v []any) ([]bus.Arg
 	if err != nil {
 		return nil, err
 	}
-	res, err := a.request(ctx, "server-side emit", serverSideEmit, &payload{Packet: p})
-	if res == nil {
-		return nil, err
-	}
-	return res.acks, err
+	res, err := a.request(ctx, "server-side emit", serverSideEmit, cluster.ServerSideEmit, &payload{Packet: p})
+	return res.Acks, err
 }
 
 // SocketsJoin makes the matching sockets of the other servers join rooms.
@@ -732,8 +642,8 @@ func (a *adapter) Close() error {
 		a.send(a.subject, adapterClose, nil)
 		a.mu.Lock()
 		a.closed = true
-		clear(a.acks)
 		a.mu.Unlock()
+		a.reqs.Close()
 		a.unsubscribe()
 		close(a.stop)
 		a.wg.Wait()

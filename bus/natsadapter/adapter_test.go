@@ -3,9 +3,6 @@ package natsadapter
 import (
 	"context"
 	"errors"
-	"net"
-	"net/url"
-	"os"
 	"testing"
 	"time"
 
@@ -24,33 +21,29 @@ const natsHelp = "start-stop-daemon --start --oknodo --background --exec /usr/sb
 // test when nothing listens there, or failing when SOCKBUS_REQUIRE_PEERS=1.
 func natsURL(t testing.TB) string {
 	t.Helper()
-	u := os.Getenv("NATS_URL")
-	if u == "" {
-		u = "nats://127.0.0.1:4222"
-	}
-	host := u
-	if p, err := url.Parse(u); err == nil && p.Host != "" {
-		host = p.Host
-	}
-	c, err := net.DialTimeout("tcp", host, time.Second)
-	if err != nil {
-		msg := "NATS unreachable at " + u + " (" + err.Error() + "); start it with: " + natsHelp
-		if os.Getenv("SOCKBUS_REQUIRE_PEERS") == "1" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	_ = c.Close()
-	return u
+	return adaptertest.Peer(t, "NATS", "NATS_URL", "nats://127.0.0.1:4222", natsHelp)
 }
 
-func TestConformance(t *testing.T) {
+// connect returns a connection to natsURL, closed at cleanup.
+func connect(t testing.TB) (*nats.Conn, string) {
+	t.Helper()
 	u := natsURL(t)
 	nc, err := nats.Connect(u)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
+	return nc, u
+}
+
+// waitFor polls cond until it is true, failing t after 10 s.
+func waitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	adaptertest.WaitFor(t, 10*time.Second, what, cond)
+}
+
+func TestConformance(t *testing.T) {
+	nc, u := connect(t)
 	adaptertest.Run(t, func(t *testing.T, n int) []bus.AdapterFactory {
 		prefix := "sockbustest" + requestID()
 		out := make([]bus.AdapterFactory, n)
@@ -86,11 +79,7 @@ func TestHeartbeat(t *testing.T) {
 	}
 	waitFor(t, "2 servers", func() bool { return count(s1) == 2 && count(s2) == 2 })
 	// A silent node: subscribe as a third server, say hello once, never again.
-	nc, err := nats.Connect(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	nc, _ := connect(t)
 	silent := &adapter{uid: "0123456789abcdef", nsp: "/", nc: nc, subject: prefix + "./"}
 	if err := silent.publish(silent.subject, initialHeartbeat, nil); err != nil {
 		t.Fatal(err)
@@ -120,16 +109,5 @@ func TestSubjectToken(t *testing.T) {
 		if got := subjectToken(in); got != want {
 			t.Errorf("subjectToken(%q) = %q, want %q", in, got, want)
 		}
-	}
-}
-
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timeout waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
