@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/sockbus/sockbus/bus"
+	"github.com/sockbus/sockbus/bus/internal/cluster"
 	"github.com/sockbus/sockbus/codec"
 	"github.com/sockbus/sockbus/room"
 )
@@ -109,12 +109,12 @@ type adapter struct {
 	wg     sync.WaitGroup
 	once   sync.Once
 
+	reqs *cluster.Requests // FetchSockets, AllRooms, ServerSideEmitWithAck, BroadcastWithAck
+
 	mu         sync.Mutex
-	pending    map[string]*pending    // FetchSockets, AllRooms, ServerSideEmitWithAck
-	acks       map[string]*ackRequest // BroadcastWithAck
-	rooms      map[string]struct{}    // local rooms, from OnRoomEvent
-	failing    bool                   // the subscription reported an error (logged once)
-	publishErr error                  // outcome of the last published batch
+	rooms      map[string]struct{} // local rooms, from OnRoomEvent
+	failing    bool                // the subscription reported an error (logged once)
+	publishErr error               // outcome of the last published batch
 	closed     bool
 }
 
@@ -131,8 +131,7 @@ func newAdapter(cfg Config, b broker, l bus.Local) *adapter {
 		channel:     cfg.Prefix + "#" + nsp + "#",
 		reqChannel:  cfg.Prefix + "-request#" + nsp + "#",
 		respChannel: cfg.Prefix + "-response#" + nsp + "#",
-		pending:     make(map[string]*pending),
-		acks:        make(map[string]*ackRequest),
+		reqs:        cluster.NewRequests(),
 		rooms:       make(map[string]struct{}),
 		queue:       make(chan outbound, queueSize),
 	}
@@ -303,12 +302,6 @@ func putBuf(b *[]byte) {
 	}
 }
 
-// ackRequest is a pending BroadcastWithAck.
-type ackRequest struct {
-	clientCount func(int)
-	ack         func(bus.Args)
-}
-
 // BroadcastWithAck publishes a type-7 request; the remote servers answer
 // with their client count and one acknowledgement per client, until ctx is
 // done (or the requests timeout when ctx has no deadline).
@@ -318,94 +311,49 @@ func (a *adapter) BroadcastWithAck(ctx context.Context, pkt *codec.Packet, opts 
 	if err != nil {
 		return fmt.Errorf("redisadapter: broadcast with ack: %w", err)
 	}
-	if opts.Flags.Timeout <= 0 {
-		opts.Flags.Timeout = a.cfg.RequestsTimeout
-		if dl, ok := ctx.Deadline(); ok {
-			opts.Flags.Timeout = time.Until(dl)
-		}
-	}
+	opts.Flags.Timeout = cluster.AckTimeout(ctx, opts.Flags.Timeout, a.cfg.RequestsTimeout)
 	id := randomID(6)
 	msg := appendBroadcastRequest(args[len(args):], a.uid, id, a.nsp, args, opts)
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
+	if a.isClosed() || a.reqs.OpenAck(id, opts.Flags.Timeout, cluster.AckHandler{ClientCount: clientCount, Ack: ack}) != nil {
 		return ErrClosed
 	}
-	a.acks[id] = &ackRequest{clientCount: clientCount, ack: ack}
-	a.mu.Unlock()
-	time.AfterFunc(opts.Flags.Timeout, func() { a.dropAck(id) })
 	if err := a.publish(ctx, a.reqChannel, msg); err != nil {
-		a.dropAck(id)
+		a.reqs.DropAck(id)
 		return err
 	}
 	return nil
 }
 
-func (a *adapter) dropAck(id string) {
-	a.mu.Lock()
-	delete(a.acks, id)
-	a.mu.Unlock()
-}
-
-// pending is a request waiting for the other servers' responses.
-type pending struct {
-	kind    int
-	want    int
-	got     int
-	sockets []bus.SocketInfo
-	rooms   []string
-	acks    []bus.Args
-	done    chan struct{}
-}
-
 // request publishes req (its RequestID is set here) and waits for want
-// responses. It returns the pending state with what arrived.
-func (a *adapter) request(ctx context.Context, op string, req *request, want int) (*pending, error) {
+// responses of kind. It returns what arrived, also with an error.
+func (a *adapter) request(ctx context.Context, op string, kind cluster.Kind, req *request, want int) (cluster.Result, error) {
 	req.UID, req.RequestID = a.uid, randomID(6)
 	msg, err := marshal(req)
 	if err != nil {
-		return nil, fmt.Errorf("redisadapter: %s: %w", op, err)
+		return cluster.Result{}, fmt.Errorf("redisadapter: %s: %w", op, err)
 	}
-	p := &pending{kind: req.Type, want: want, done: make(chan struct{})}
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
-		return nil, ErrClosed
+	if a.isClosed() {
+		return cluster.Result{}, ErrClosed
 	}
-	a.pending[req.RequestID] = p
-	a.mu.Unlock()
-	defer func() {
-		a.mu.Lock()
-		delete(a.pending, req.RequestID)
-		a.mu.Unlock()
-	}()
+	q, err := a.reqs.Open(req.RequestID, kind, want)
+	if err != nil {
+		return cluster.Result{}, ErrClosed
+	}
+	defer q.Close()
 	if err := a.publish(ctx, a.reqChannel, msg); err != nil {
-		return nil, fmt.Errorf("redisadapter: %s: %w", op, err)
+		return cluster.Result{}, fmt.Errorf("redisadapter: %s: %w", op, err)
 	}
-	t := time.NewTimer(a.cfg.RequestsTimeout)
-	defer t.Stop()
-	select {
-	case <-p.done:
-		return p, nil
-	case <-ctx.Done():
-		return a.snapshot(p), fmt.Errorf("redisadapter: %s: %w", op, ctx.Err())
-	case <-a.ctx.Done():
-		return a.snapshot(p), fmt.Errorf("redisadapter: %s: %w", op, ErrClosed)
-	case <-t.C:
-		a.mu.Lock()
-		got := p.got
-		a.mu.Unlock()
-		return a.snapshot(p), fmt.Errorf("%w: %s: %d of %d responses after %v", ErrTimeout, op, got, want, a.cfg.RequestsTimeout)
+	res, err := q.Wait(ctx, a.cfg.RequestsTimeout)
+	switch {
+	case err == nil:
+	case errors.Is(err, cluster.ErrTimeout):
+		err = fmt.Errorf("%w: %s: %d of %d responses after %v", ErrTimeout, op, res.Got, want, a.cfg.RequestsTimeout)
+	case errors.Is(err, cluster.ErrClosed):
+		err = fmt.Errorf("redisadapter: %s: %w", op, ErrClosed)
+	default:
+		err = fmt.Errorf("redisadapter: %s: %w", op, err)
 	}
-}
-
-// snapshot copies what p collected so far.
-func (a *adapter) snapshot(p *pending) *pending {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	c := *p
-	c.sockets, c.rooms, c.acks = append([]bus.SocketInfo(nil), p.sockets...), append([]string(nil), p.rooms...), append([]bus.Args(nil), p.acks...)
-	return &c
+	return res, err
 }
 
 // others returns the number of other servers subscribed to the namespace.
@@ -420,11 +368,11 @@ func (a *adapter) FetchSockets(ctx context.Context, opts bus.BroadcastOptions) (
 	if err != nil || n <= 0 {
 		return nil, err
 	}
-	p, err := a.request(ctx, "fetch sockets", &request{Type: reqFetch, Opts: newJSONOpts(opts)}, n)
+	res, err := a.request(ctx, "fetch sockets", cluster.FetchSockets, &request{Type: reqFetch, Opts: newJSONOpts(opts)}, n)
 	if err != nil {
 		return nil, err
 	}
-	return p.sockets, nil
+	return res.Sockets, nil
 }
 
 // AllRooms asks the other servers for their rooms.
@@ -433,11 +381,11 @@ func (a *adapter) AllRooms(ctx context.Context) ([]string, error) {
 	if err != nil || n <= 0 {
 		return nil, err
 	}
-	p, err := a.request(ctx, "all rooms", &request{Type: reqAllRooms}, n)
+	res, err := a.request(ctx, "all rooms", cluster.AllRooms, &request{Type: reqAllRooms}, n)
 	if err != nil {
 		return nil, err
 	}
-	return p.rooms, nil
+	return res.Rooms, nil
 }
 
 // ServerSideEmit publishes a type-6 request.
@@ -460,11 +408,8 @@ func (a *adapter) ServerSideEmitWithAck(ctx context.Context, args []any) ([]bus.
 	if err != nil || n <= 0 {
 		return nil, err
 	}
-	p, err := a.request(ctx, "server-side emit", &request{Type: reqServerEmit, Data: data}, n)
-	if p == nil {
-		return nil, err
-	}
-	return p.acks, err
+	res, err := a.request(ctx, "server-side emit", cluster.ServerSideEmit, &request{Type: reqServerEmit, Data: data}, n)
+	return res.Acks, err
 }
 
 // fire publishes a request that expects no response.
@@ -517,8 +462,8 @@ func (a *adapter) Close() error {
 		a.flush()
 		a.mu.Lock()
 		a.closed = true
-		clear(a.acks)
 		a.mu.Unlock()
+		a.reqs.Close()
 		a.cancel()
 		err = a.sub.close()
 		a.wg.Wait()
@@ -540,7 +485,7 @@ func (a *adapter) onRequest(payload []byte) {
 	}
 	switch req.Type {
 	case reqAllRooms:
-		a.respond(map[string]any{"requestId": req.RequestID, "rooms": nonNil(a.local.Rooms())})
+		a.respond(map[string]any{"requestId": req.RequestID, "rooms": cluster.NonNil(a.local.Rooms())})
 	case reqJoin:
 		a.local.SocketsJoin(req.Opts.options(), req.Rooms)
 	case reqLeave:
@@ -554,13 +499,6 @@ func (a *adapter) onRequest(payload []byte) {
 	case reqBroadcast:
 		a.onBroadcastRequest(req)
 	}
-}
-
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
 }
 
 // respond publishes a JSON response on the shared response channel.
@@ -585,7 +523,7 @@ type fetchResponse struct {
 }
 
 func (a *adapter) respondFetch(req *request) {
-	a.respond(fetchResponse{RequestID: req.RequestID, Sockets: nonNil(a.local.FetchSockets(req.Opts.options()))})
+	a.respond(fetchResponse{RequestID: req.RequestID, Sockets: cluster.NonNil(a.local.FetchSockets(req.Opts.options()))})
 }
 
 type emitResponse struct {
@@ -673,22 +611,16 @@ func (a *adapter) onResponse(payload []byte) {
 		a.log.Warn("redisadapter: malformed response", "err", err)
 		return
 	}
-	a.mu.Lock()
-	ar := a.acks[res.RequestID]
-	p := a.pending[res.RequestID]
-	a.mu.Unlock()
-	if ar != nil {
+	if h := a.reqs.Ack(res.RequestID); h != nil {
 		switch res.Type {
 		case reqClientCount:
-			ar.clientCount(res.ClientCount)
+			h.ClientCount(res.ClientCount)
 		case reqBroadcastAck:
-			ar.ack(ackArgs(res))
+			h.Ack(ackArgs(res))
 		}
 		return
 	}
-	if p != nil {
-		a.collect(p, res)
-	}
+	a.collect(res)
 }
 
 // ackArgs turns a type-9 response's packet into Args of one value.
@@ -703,40 +635,24 @@ func ackArgs(res *response) bus.Args {
 	return bus.Args{Raw: []json.RawMessage{data}, Attachments: atts}
 }
 
-// collect adds a response to a pending request.
-func (a *adapter) collect(p *pending, res *response) {
-	var sockets []bus.SocketInfo
+// collect adds a response to its pending request, if any: the request
+// keeps the sockets, rooms or acknowledgement as its kind says. Responses
+// to the other servers' requests are not decoded further.
+func (a *adapter) collect(res *response) {
+	if !a.reqs.Waiting(res.RequestID) {
+		return
+	}
+	r := cluster.Response{Rooms: res.Rooms, Ack: &bus.Args{Raw: []json.RawMessage{}}}
+	if len(res.Data) > 0 {
+		r.Ack.Raw = []json.RawMessage{res.Data}
+	}
 	for _, raw := range res.Sockets {
-		var rs remoteSocket
-		if err := json.Unmarshal(raw, &rs); err != nil {
+		s, err := cluster.DecodeSocket(raw)
+		if err != nil {
 			a.log.Warn("redisadapter: malformed socket in fetch response", "err", err)
 			continue
 		}
-		sockets = append(sockets, rs.info())
+		r.Sockets = append(r.Sockets, s)
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if p.got >= p.want {
-		return
-	}
-	p.got++
-	switch p.kind {
-	case reqFetch:
-		p.sockets = append(p.sockets, sockets...)
-	case reqAllRooms:
-		for _, r := range res.Rooms {
-			if !slices.Contains(p.rooms, r) {
-				p.rooms = append(p.rooms, r)
-			}
-		}
-	case reqServerEmit:
-		args := bus.Args{Raw: []json.RawMessage{}}
-		if len(res.Data) > 0 {
-			args.Raw = []json.RawMessage{res.Data}
-		}
-		p.acks = append(p.acks, args)
-	}
-	if p.got == p.want {
-		close(p.done)
-	}
+	a.reqs.Collect(res.RequestID, r)
 }

@@ -7,10 +7,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
+
+	"github.com/sockbus/sockbus/bus/adaptertest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -21,20 +22,7 @@ const redisHelp = `redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --s
 // when nothing listens there, or failing when SOCKBUS_REQUIRE_PEERS=1.
 func redisAddr(t testing.TB) string {
 	t.Helper()
-	addr := os.Getenv("REDIS_ADDR")
-	if addr == "" {
-		addr = "127.0.0.1:6379"
-	}
-	c, err := net.DialTimeout("tcp", addr, time.Second)
-	if err != nil {
-		msg := "Redis unreachable at " + addr + " (" + err.Error() + "); start it with: " + redisHelp
-		if os.Getenv("SOCKBUS_REQUIRE_PEERS") == "1" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	_ = c.Close()
-	return addr
+	return adaptertest.Peer(t, "Redis", "REDIS_ADDR", "127.0.0.1:6379", redisHelp)
 }
 
 // newClient returns a client for the test Redis, closed at cleanup.
@@ -48,17 +36,6 @@ func newClient(t testing.TB) *redis.Client {
 // uniquePrefix returns a key prefix of its own for a test.
 func uniquePrefix(t testing.TB) string {
 	return "sockbus-test-" + strings.NewReplacer("/", "-", " ", "_").Replace(t.Name()) + "-" + randomID(6)
-}
-
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timeout waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 // memBroker is an in-memory broker: PUBLISH, NUMSUB and (prefix-pattern)

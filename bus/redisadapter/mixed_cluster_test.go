@@ -18,6 +18,7 @@ import (
 
 	"github.com/sockbus/sockbus"
 	"github.com/sockbus/sockbus/bus"
+	"github.com/sockbus/sockbus/bus/adaptertest"
 	"github.com/sockbus/sockbus/bus/redisadapter"
 	"github.com/sockbus/sockbus/redisemitter"
 	"github.com/sockbus/sockbus/transport/engine"
@@ -35,23 +36,15 @@ type nodePeer struct {
 	port    int
 }
 
-func requirePeers(t *testing.T, msg string) {
-	t.Helper()
-	if os.Getenv("SOCKBUS_REQUIRE_PEERS") == "1" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-}
-
 func startNode(t *testing.T, redisURL, prefix string) *nodePeer {
 	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
-		requirePeers(t, "node not found; install Node 20 and run npm ci in the repository root")
+		adaptertest.NoPeer(t, "node not found; install Node 20 and run npm ci in the repository root")
 	}
 	root, _ := filepath.Abs("../..")
 	if _, err := os.Stat(filepath.Join(root, "node_modules", "@socket.io", "redis-adapter")); err != nil {
-		requirePeers(t, "node_modules missing; run npm ci in the repository root")
+		adaptertest.NoPeer(t, "node_modules missing; run npm ci in the repository root")
 	}
 	cmd := exec.Command(node, filepath.Join(root, "interop", "cluster", "peer.mjs"))
 	cmd.Env = append(os.Environ(), "REDIS_URL="+redisURL, "PREFIX="+prefix)

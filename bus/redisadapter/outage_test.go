@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sockbus/sockbus/bus"
+	"github.com/sockbus/sockbus/bus/adaptertest"
 	"github.com/sockbus/sockbus/bus/redisadapter"
 	"github.com/sockbus/sockbus/codec"
 	"github.com/sockbus/sockbus/transport"
@@ -27,7 +28,7 @@ type privateRedis struct {
 func newPrivateRedis(t *testing.T) *privateRedis {
 	redisAddr(t) // skip or fail like the other Redis tests
 	if _, err := exec.LookPath("redis-server"); err != nil {
-		requirePeers(t, "redis-server not on PATH (apt-get install redis-server)")
+		adaptertest.NoPeer(t, "redis-server not on PATH (apt-get install redis-server)")
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

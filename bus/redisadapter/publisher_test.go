@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/sockbus/sockbus/bus"
+	"github.com/sockbus/sockbus/bus/adaptertest"
 	"github.com/sockbus/sockbus/codec"
 )
 
@@ -14,7 +15,7 @@ func TestCloseFlushes(t *testing.T) {
 	b := newMemBroker()
 	sub, _ := b.subscribe(context.Background(), "socket.io#/#*", "socket.io-request#/#")
 	defer sub.close()
-	a := newAdapter(Config{}.withDefaults(), b, stubLocal{})
+	a := newAdapter(Config{}.withDefaults(), b, adaptertest.StubLocal{})
 	ctx := context.Background()
 	const n = 100
 	for i := range n {

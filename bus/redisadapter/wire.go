@@ -309,21 +309,5 @@ func marshal(v any) ([]byte, error) {
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
-// remoteSocket is a socket of a fetch response.
-type remoteSocket struct {
-	ID        string          `json:"id"`
-	Handshake bus.Handshake   `json:"handshake"`
-	Rooms     []string        `json:"rooms"`
-	Data      json.RawMessage `json:"data"`
-}
-
-func (r remoteSocket) info() bus.SocketInfo {
-	var data any
-	if len(r.Data) > 0 {
-		data = r.Data
-	}
-	return bus.SocketInfo{ID: r.ID, Handshake: r.Handshake, Rooms: r.Rooms, Data: data}
-}
-
 // unmarshalMsgpack decodes msg into v.
 func unmarshalMsgpack(msg []byte, v any) error { return msgpack.Unmarshal(msg, v) }

@@ -159,6 +159,15 @@ func (r *Requests) Collect(id string, resp Response) bool {
 	return true
 }
 
+// Waiting reports whether the request id waits for more responses, for
+// skipping the decoding of responses to other servers' requests.
+func (r *Requests) Waiting(id string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	q := r.waits[id]
+	return q != nil && q.res.Got < q.res.Want
+}
+
 // OpenAck registers the handler of a broadcast with acknowledgements under
 // id for timeout. It fails with ErrClosed after Close.
 func (r *Requests) OpenAck(id string, timeout time.Duration, h AckHandler) error {

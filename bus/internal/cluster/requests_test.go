@@ -79,6 +79,26 @@ func TestCollectUnknown(t *testing.T) {
 	}
 }
 
+func TestWaiting(t *testing.T) {
+	t.Parallel()
+	r := NewRequests()
+	q, err := r.Open("id", AllRooms, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Waiting("id") {
+		t.Error("open request not waiting")
+	}
+	if r.Waiting("other") {
+		t.Error("unknown request waiting")
+	}
+	r.Collect("id", Response{})
+	if r.Waiting("id") {
+		t.Error("complete request still waiting")
+	}
+	q.Close()
+}
+
 // TestWaitIncomplete checks the three ways a wait ends early: each returns
 // its error and a copy of what arrived.
 func TestWaitIncomplete(t *testing.T) {

@@ -1,0 +1,4 @@
+package redisadapter
+
+// RedisAddr is redisAddr, for the external tests.
+var RedisAddr = redisAddr
