@@ -6,6 +6,11 @@
 //
 // Clients are in-process peers over transport.Pipe; remote effects are
 // awaited by polling, so asynchronous adapters (Redis, NATS) pass too.
+//
+// It also holds what the adapters' own tests share: StubLocal (a bus.Local
+// for fuzzing an adapter's message handling), Peer and NoPeer (skip a test
+// when the broker it needs is not running), WaitFor and BenchmarkBroadcast
+// (cross-server broadcast throughput).
 package adaptertest
 
 import (
