@@ -293,13 +293,21 @@ func (srv *Server) Open(w Writer, hs transport.Handshake) (*Session, error) {
 		return nil, fmt.Errorf("engine: open refused: %w", refused)
 	}
 	s.mu.Lock()
+	late := false
 	if !s.closed {
 		srv.mu.Lock()
-		srv.sessions[s.id] = s
+		late = srv.closed
+		if !late {
+			srv.sessions[s.id] = s
+		}
 		srv.mu.Unlock()
 		s.armLocked(srv.cfg.PingInterval)
 	}
 	s.mu.Unlock()
+	if late {
+		// Shutdown or Close ran during OnOpen and could not see s.
+		s.shut(transport.ErrServerShutdown, endNow)
+	}
 	return s, nil
 }
 

@@ -1,8 +1,10 @@
 package engine_test
 
 import (
+	"errors"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/sockbus/sockbus/codec"
 	"github.com/sockbus/sockbus/transport"
@@ -59,4 +61,56 @@ func TestEndBeforeOpenTaken(t *testing.T) {
 			}
 		})
 	}
+}
+
+// gate is a Handler whose OnOpen waits for release.
+type gate struct {
+	transporttest.Recorder
+	opening chan struct{}
+	release chan struct{}
+}
+
+func (g *gate) OnOpen(c transport.Conn, hs transport.Handshake) error {
+	close(g.opening)
+	<-g.release
+	return g.Recorder.OnOpen(c, hs)
+}
+
+// TestCloseDuringOpen: a session whose OnOpen runs while the server closes
+// is not left registered and running; it closes with ErrServerShutdown.
+func TestCloseDuringOpen(t *testing.T) {
+	t.Parallel()
+	g := &gate{opening: make(chan struct{}), release: make(chan struct{})}
+	srv, err := engine.NewServer(engine.Config{Handler: g, Transports: []engine.Transport{polling.New(polling.Config{})}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &nopWriter{}
+	opened := make(chan *engine.Session, 1)
+	go func() {
+		s, _ := srv.Open(w, transport.Handshake{Transport: "tcp"})
+		opened <- s
+	}()
+	<-g.opening
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	close(g.release)
+	s := <-opened
+	if s == nil {
+		t.Fatal("Open refused")
+	}
+	if !g.Wait(5*time.Second, func(_ []*transport.Message, r []error) bool { return len(r) == 1 }) {
+		t.Fatal("OnClose not called")
+	}
+	if r := g.Reasons()[0]; !errors.Is(r, transport.ErrServerShutdown) {
+		t.Errorf("reason = %v, want ErrServerShutdown", r)
+	}
+	if n := srv.Len(); n != 0 {
+		t.Errorf("sessions = %d, want 0", n)
+	}
+	if err := s.Send(transport.NewMessage([]byte("x"), false)); !errors.Is(err, transport.ErrClosed) {
+		t.Errorf("Send = %v, want ErrClosed", err)
+	}
+	_ = srv.Close()
 }

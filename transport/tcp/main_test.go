@@ -167,16 +167,20 @@ func (e *env) wsURL() string  { return "ws://" + strings.TrimPrefix(e.http.URL, 
 type peer struct {
 	conn   transport.Conn
 	msgs   chan *transport.Message
-	closed chan error
+	closed chan struct{} // closed by OnClose, after err is set
+	err    error
 }
 
 func (p *peer) OnOpen(transport.Conn, transport.Handshake) error { return nil }
 func (p *peer) OnMessage(_ transport.Conn, m *transport.Message) { p.msgs <- m }
-func (p *peer) OnClose(_ transport.Conn, err error)              { p.closed <- err }
+func (p *peer) OnClose(_ transport.Conn, err error) {
+	p.err = err
+	close(p.closed)
+}
 
 func dialPeer(t testing.TB, d *engineclient.Dialer) *peer {
 	t.Helper()
-	p := &peer{msgs: make(chan *transport.Message, 100000), closed: make(chan error, 1)}
+	p := &peer{msgs: make(chan *transport.Message, 100000), closed: make(chan struct{})}
 	if d.Path == "" {
 		d.Path = "/engine.io/"
 	}
@@ -199,9 +203,8 @@ func (p *peer) next(t testing.TB) *transport.Message {
 	select {
 	case m := <-p.msgs:
 		return m
-	case err := <-p.closed:
-		p.closed <- err
-		t.Fatalf("closed while waiting for a message: %v", err)
+	case <-p.closed:
+		t.Fatalf("closed while waiting for a message: %v", p.err)
 	case <-time.After(wait):
 		t.Fatal("no message")
 	}
@@ -211,9 +214,8 @@ func (p *peer) next(t testing.TB) *transport.Message {
 func (p *peer) reason(t testing.TB) error {
 	t.Helper()
 	select {
-	case err := <-p.closed:
-		p.closed <- err // for the cleanup
-		return err
+	case <-p.closed:
+		return p.err
 	case <-time.After(wait):
 		t.Fatal("not closed")
 	}

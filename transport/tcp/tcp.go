@@ -165,7 +165,8 @@ type opener struct {
 	SID    string              `json:"sid"`
 }
 
-// conn is one TCP connection: the engine.Writer of its session.
+// conn is one TCP connection: the engine.Writer (and engine.Aborter) of its
+// session.
 type conn struct {
 	srv  *Server
 	nc   net.Conn
@@ -185,6 +186,11 @@ func (c *conn) Wake() {
 	default:
 	}
 }
+
+// Abort closes the connection at once (the session closed as a slow
+// consumer), so that a write stuck on a peer that stopped reading returns
+// now rather than at its write deadline. It never blocks.
+func (c *conn) Abort() { _ = c.nc.Close() }
 
 // read is the connection's reader goroutine; it opens the session, starts
 // the writer and feeds the session until the connection ends.
