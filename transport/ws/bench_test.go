@@ -7,17 +7,15 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/sockbus/sockbus/transport"
 	"github.com/sockbus/sockbus/transport/engine"
+	"github.com/sockbus/sockbus/transport/transporttest"
 	"github.com/sockbus/sockbus/transport/ws"
 )
 
@@ -58,8 +56,7 @@ func benchBroadcastServer(b *testing.B, n int) {
 	payload := []byte(`2["tick",{"n":1,"text":"hello everyone"}]`)
 	frameLen := int64(len(ws.Frame(transport.NewMessage(payload, false))))
 	var want int64
-	var ru0 syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+	cpu0 := transporttest.CPUTime()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
@@ -71,9 +68,7 @@ func benchBroadcastServer(b *testing.B, n int) {
 		cl.wait(b, want)
 	}
 	b.StopTimer()
-	var ru1 syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
-	cpu := time.Duration(ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano())
+	cpu := transporttest.CPUTime() - cpu0
 	per := float64(b.N) * float64(n)
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/per, "ns/recipient")
 	b.ReportMetric(float64(cpu.Nanoseconds())/per, "cpu-ns/recipient")
@@ -111,50 +106,17 @@ func readFrame(br *bufio.Reader) (string, error) {
 const clientsEnv = "SOCKBUS_WS_BENCH_CLIENTS" // "addr n"
 
 // clients is the child process holding the discarding clients.
-type clients struct {
-	cmd *exec.Cmd
-	in  io.WriteCloser
-	out *bufio.Reader
-}
+type clients struct{ *transporttest.Child }
 
 func startClients(b *testing.B, addr string, n int) *clients {
-	cmd := exec.Command(os.Args[0], "-test.run=^TestBenchClients$", "-test.count=1")
-	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s %d", clientsEnv, addr, n))
-	cmd.Stderr = os.Stderr
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	cl := &clients{cmd: cmd, in: in, out: bufio.NewReader(out)}
-	if line, err := cl.out.ReadString('\n'); err != nil || line != "ready\n" {
-		cl.close()
-		b.Fatalf("clients: %q %v", line, err)
-	}
-	return cl
+	return &clients{transporttest.StartChild(b, "TestBenchClients", fmt.Sprintf("%s=%s %d", clientsEnv, addr, n))}
 }
 
 // wait returns once the clients have received want bytes after their open
 // packets.
-func (cl *clients) wait(b *testing.B, want int64) {
-	if _, err := fmt.Fprintln(cl.in, want); err != nil {
-		b.Fatal(err)
-	}
-	if line, err := cl.out.ReadString('\n'); err != nil || line != "ok\n" {
-		b.Fatalf("clients: %q %v", line, err)
-	}
-}
+func (cl *clients) wait(b *testing.B, want int64) { cl.Command(b, fmt.Sprint(want)) }
 
-func (cl *clients) close() {
-	cl.in.Close()
-	_ = cl.cmd.Wait()
-}
+func (cl *clients) close() { cl.Close() }
 
 // TestBenchClients is the child process of BenchmarkBroadcastServer: it
 // dials the WebSocket sessions, discards what they receive and, for each
@@ -240,8 +202,6 @@ func BenchmarkIdleConn(b *testing.B) {
 }
 
 func memInUse() int64 {
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	return int64(ms.HeapInuse + ms.StackInuse)
+	heap, stack, _ := transporttest.Memory()
+	return heap + stack
 }

@@ -1,10 +1,12 @@
 package ws
 
 import (
+	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -26,6 +28,12 @@ type Config struct {
 	// CompressionThreshold is the smallest message compressed. Defaults to
 	// 1024 bytes.
 	CompressionThreshold int
+	// ReadBufferSize is the size of each connection's read buffer, held for
+	// the connection's life. Messages larger than it are read straight into
+	// their own buffer, so a small size mostly costs an extra read for a
+	// burst of small messages. Defaults to 1024 bytes (gws's default is
+	// 4096).
+	ReadBufferSize int
 }
 
 // Transport is the WebSocket engine.Transport. It is safe for concurrent use
@@ -47,6 +55,9 @@ func New(cfg Config) *Transport {
 	if cfg.CompressionThreshold <= 0 {
 		cfg.CompressionThreshold = 1024
 	}
+	if cfg.ReadBufferSize <= 0 {
+		cfg.ReadBufferSize = 1024
+	}
 	return &Transport{cfg: cfg}
 }
 
@@ -62,6 +73,7 @@ func (t *Transport) server(srv *engine.Server) *server {
 	u := gws.NewUpgrader(events{}, &gws.ServerOption{
 		ParallelEnabled:     false,
 		ReadMaxPayloadSize:  cfg.MaxPayload,
+		ReadBufferSize:      t.cfg.ReadBufferSize,
 		WriteMaxPayloadSize: cfg.MaxOutboxBytes + cfg.MaxPayload,
 		HandshakeTimeout:    cfg.WriteTimeout,
 		Logger:              gwsLogger{log},
@@ -85,7 +97,12 @@ func (t *Transport) server(srv *engine.Server) *server {
 // Serve upgrades r and opens a session over it, or probes an upgrade of sess.
 func (t *Transport) Serve(srv *engine.Server, sess *engine.Session, w http.ResponseWriter, r *http.Request) {
 	st := t.server(srv)
-	gc, err := st.up.Upgrade(w, r)
+	nc, br, err := t.hijack(w)
+	if err != nil {
+		srv.Config().Logger.Debug("ws: hijack", "err", err)
+		return
+	}
+	gc, err := st.up.UpgradeFromConn(nc, br, r)
 	if err != nil {
 		return // gws answered 400 and closed the connection
 	}
@@ -106,6 +123,26 @@ func (t *Transport) Serve(srv *engine.Server, sess *engine.Session, w http.Respo
 	srv.Go(gc.ReadLoop)
 	c.Wake()
 }
+
+// hijack takes over the connection of w. Its read buffer is a new one of
+// Config.ReadBufferSize rather than net/http's (4 KiB), unless the client
+// already sent bytes that net/http buffered.
+func (t *Transport) hijack(w http.ResponseWriter) (net.Conn, *bufio.Reader, error) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		return nil, nil, errNoHijack
+	}
+	nc, rw, err := hj.Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	if rw.Reader.Buffered() > 0 {
+		return nc, rw.Reader, nil
+	}
+	return nc, bufio.NewReaderSize(nc, t.cfg.ReadBufferSize), nil
+}
+
+var errNoHijack = errors.New("ws: the ResponseWriter cannot be hijacked")
 
 // slot is the gws SessionStorage of a connection: it holds only our conn.
 type slot struct{ c *conn }

@@ -3,6 +3,8 @@ package ws_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"net"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
@@ -148,5 +150,49 @@ func TestSlowConsumerBounded(t *testing.T) {
 	}
 	if !rec.Wait(5*time.Second, func(_ []*transport.Message, r []error) bool { return len(r) == 1 }) {
 		t.Fatal("no OnClose")
+	}
+}
+
+// TestPipelinedFrames: frames the client sends in the same write as its
+// upgrade request (so net/http buffered them) reach the Handler, whatever
+// the read buffer size.
+func TestPipelinedFrames(t *testing.T) {
+	t.Parallel()
+	for _, size := range []int{0, 16, 8192} {
+		t.Run(fmt.Sprint(size), func(t *testing.T) {
+			t.Parallel()
+			rec := &transporttest.Recorder{}
+			_, addr := serveWS(t, rec, engine.Config{}, ws.Config{ReadBufferSize: size})
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			req := "GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\n" +
+				"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
+				"Sec-WebSocket-Version: 13\r\n\r\n"
+			long := strings.Repeat("y", 300) // longer than the smallest buffer
+			var msgs []byte
+			for _, m := range []string{"4hello", "4" + long} {
+				if len(m) < 126 {
+					msgs = append(msgs, 0x81, 0x80|byte(len(m)))
+				} else {
+					msgs = append(msgs, 0x81, 0x80|126, byte(len(m)>>8), byte(len(m)))
+				}
+				msgs = append(msgs, 0, 0, 0, 0) // mask 0: the payload is unchanged
+				msgs = append(msgs, m...)
+			}
+			if _, err := c.Write(append([]byte(req), msgs...)); err != nil {
+				t.Fatal(err)
+			}
+			ok := rec.Wait(5*time.Second, func(m []*transport.Message, _ []error) bool { return len(m) == 2 })
+			if !ok {
+				t.Fatalf("messages = %d, want 2", len(rec.Messages()))
+			}
+			got := rec.Messages()
+			if string(got[0].Data) != "hello" || string(got[1].Data) != long {
+				t.Errorf("messages = %.10q, %.10q", got[0].Data, got[1].Data)
+			}
+		})
 	}
 }
