@@ -7,3 +7,6 @@ func Idle(s *Session) bool {
 	defer s.mu.Unlock()
 	return s.idle
 }
+
+// Query returns query(raw).Get(key).
+func Query(raw, key string) string { return query(raw).Get(key) }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -129,7 +130,7 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // route returns the transport and session for r, or an error code (>= 0).
 func (srv *Server) route(r *http.Request) (t Transport, sess *Session, code int, msg string) {
-	q := r.URL.Query()
+	q := query(r.URL.RawQuery)
 	name := q.Get("transport")
 	for _, c := range srv.cfg.Transports {
 		if c.Name() == name {
@@ -177,6 +178,30 @@ func (srv *Server) route(r *http.Request) (t Transport, sess *Session, code int,
 		return nil, nil, -1, ""
 	}
 	return t, nil, -1, ""
+}
+
+// query looks parameters up in a raw query without parsing it into a map
+// (route runs on every request).
+type query string
+
+// Get returns the first value of key, unescaped, like url.Values.Get.
+func (q query) Get(key string) string {
+	for raw := string(q); raw != ""; {
+		var kv string
+		kv, raw, _ = strings.Cut(raw, "&")
+		k, v, _ := strings.Cut(kv, "=")
+		if strings.ContainsAny(k, "%+") {
+			k, _ = url.QueryUnescape(k)
+		}
+		if k != key {
+			continue
+		}
+		if strings.ContainsAny(v, "%+") {
+			v, _ = url.QueryUnescape(v)
+		}
+		return v
+	}
+	return ""
 }
 
 // Refuse answers r with an Engine.IO error like Node: JSON

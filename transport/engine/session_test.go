@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"errors"
+	"net/url"
 	"slices"
 	"testing"
 	"time"
@@ -113,4 +114,23 @@ func TestCloseDuringOpen(t *testing.T) {
 		t.Errorf("Send = %v, want ErrClosed", err)
 	}
 	_ = srv.Close()
+}
+
+// FuzzQuery: the route's raw query lookup agrees with url.Values.Get on
+// every query url.ParseQuery accepts.
+func FuzzQuery(f *testing.F) {
+	for _, s := range []string{"EIO=4&transport=polling", "sid=a%2Bb&sid=c", "transport=web+socket", "a=1;b=2", "EI%4F=4", "x", "&&=", "t=%zz"} {
+		f.Add(s, "sid")
+		f.Add(s, "EIO")
+		f.Add(s, "transport")
+	}
+	f.Fuzz(func(t *testing.T, raw, key string) {
+		want, err := url.ParseQuery(raw)
+		if err != nil {
+			return
+		}
+		if got := engine.Query(raw, key); got != want.Get(key) {
+			t.Errorf("query(%q).Get(%q) = %q, want %q", raw, key, got, want.Get(key))
+		}
+	})
 }
