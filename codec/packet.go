@@ -407,7 +407,24 @@ func (d *Decoder) feedBinary(data []byte) (*Packet, error) {
 		return nil, nil
 	}
 	d.Reset()
+	if err := checkPlaceholders(p); err != nil {
+		return nil, err
+	}
 	return p, nil
+}
+
+// checkPlaceholders rejects a binary packet whose placeholders do not index
+// its attachments, as socket.io-parser does ("illegal attachments").
+func checkPlaceholders(p *Packet) error {
+	i := skipSpace(p.Data, 0)
+	if i >= len(p.Data) || !mayHoldPlaceholder(p.Data) {
+		return nil
+	}
+	var buf [8]numSpan
+	if _, _, err := findPlaceholders(p.Data, i, len(p.Attachments), buf[:0]); err != nil {
+		return fmt.Errorf("codec: illegal attachments: %w", err)
+	}
+	return nil
 }
 
 // Pending reports whether a packet is waiting for attachments.

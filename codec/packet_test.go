@@ -287,6 +287,9 @@ func TestDecoderErrors(t *testing.T) {
 		{"attachment too large", []step{{`51-["a",{"_placeholder":true,"num":0}]`, false, nil}, {strings.Repeat("x", 41), true, ErrPayloadTooLarge}, {"x", true, ErrUnexpectedBinary}}},
 		{"text too large", []step{{`2["` + strings.Repeat("x", 40) + `"]`, false, ErrPayloadTooLarge}}},
 		{"too many", []step{{`53-["a"]`, false, ErrTooManyAttachments}}},
+		{"placeholder past the attachments", []step{{`51-["a",{"_placeholder":true,"num":1}]`, false, nil}, {"x", true, errPlaceholder}, {`2["ok"]`, false, nil}}},
+		{"placeholder negative", []step{{`51-["a",{"_placeholder":true,"num":-1}]`, false, nil}, {"x", true, errPlaceholder}}},
+		{"placeholder nested in range", []step{{`52-["a",[{"_placeholder":true,"num":1}]]`, false, nil}, {"x", true, nil}, {"y", true, nil}}},
 		{"reserved", []step{{`2["connect"]`, false, ErrReservedEvent}}},
 	}
 	for _, tt := range tests {
