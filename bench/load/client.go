@@ -26,6 +26,7 @@ type fleet struct {
 
 	lat       histogram
 	delivered atomic.Int64
+	flood     atomic.Int64 // flood messages read by a non-counting client
 	malformed atomic.Int64
 	closed    atomic.Int64 // clients closed before stopping was set
 	stopping  atomic.Bool
@@ -124,6 +125,9 @@ func (c *client) onEvent(b []byte) {
 		return
 	}
 	if !c.counting.Load() {
+		if len(b) >= floodSize {
+			c.f.flood.Add(1)
+		}
 		return
 	}
 	ts, seq, ok := parseStamp(b)

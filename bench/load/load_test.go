@@ -111,3 +111,54 @@ func TestCheck(t *testing.T) {
 		})
 	}
 }
+
+func TestGrowth(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		series      [][2]int64
+		peak        int64
+		first, grew int64
+	}{
+		{"no samples", nil, 500, 0, 0},
+		{"rises", [][2]int64{{0, 100}, {100, 150}, {200, 130}}, 150, 100, 50},
+		{"final reading above series", [][2]int64{{0, 100}, {100, 120}}, 170, 100, 70},
+		{"peak below series max", [][2]int64{{0, 100}, {100, 180}}, 0, 100, 80},
+		{"only falls", [][2]int64{{0, 200}, {100, 150}}, 200, 200, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			first, grew := growth(tc.series, tc.peak)
+			if first != tc.first || grew != tc.grew {
+				t.Errorf("growth = %d, %d; want %d, %d", first, grew, tc.first, tc.grew)
+			}
+		})
+	}
+}
+
+func TestCheckSlowBaseline(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		baseline bool
+		res      result
+		ok       bool
+	}{
+		{"baseline reader kept up", true, result{Expected: 10, Delivered: 10, FloodSent: 300, FloodRecv: 300}, true},
+		{"baseline reader fell behind", true, result{Expected: 10, Delivered: 10, FloodSent: 300, FloodRecv: 200}, false},
+		{"stalled reader reads nothing", false, result{Expected: 10, Delivered: 10, FloodSent: 300}, true},
+		{"slow client may be dropped", false, result{Expected: 10, Delivered: 10, Disconnects: 1}, true},
+		{"others may not be dropped", false, result{Expected: 10, Delivered: 10, Disconnects: 3}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := config{n: 100, tolerance: 0.99, scenario: "slow", baseline: tc.baseline}
+			res := tc.res
+			if err := check(c, &res); (err == nil) != tc.ok {
+				t.Errorf("check = %v, want ok=%v", err, tc.ok)
+			}
+		})
+	}
+}

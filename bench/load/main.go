@@ -30,6 +30,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -42,6 +43,7 @@ type config struct {
 	duration, drain, stall      time.Duration
 	settle, timeout             time.Duration
 	tolerance                   float64
+	baseline                    bool
 }
 
 // result is the JSON line the harness prints.
@@ -66,6 +68,15 @@ type result struct {
 	ServerCPUms float64 `json:"server_cpu_ms"`
 	UsPerOp     float64 `json:"us_per_op"`
 
+	// Slow scenario: the RSS series starts when the last client stops
+	// reading (the flood starts); MeasureStartMs is when the measured
+	// broadcast phase began on that clock.
+	Baseline         bool       `json:"baseline,omitempty"`
+	MeasureStartMs   int64      `json:"measure_start_ms,omitempty"`
+	RSSStallKiB      int64      `json:"rss_stall_start_kib,omitempty"`
+	RSSGrowthKiB     int64      `json:"rss_growth_kib,omitempty"`
+	FloodSent        int64      `json:"flood_sent,omitempty"`
+	FloodRecv        int64      `json:"flood_recv,omitempty"`
 	ConnectSec       float64    `json:"connect_s"`
 	ConnectUsPerConn float64    `json:"connect_us_per_conn"`
 	ConnectCPUUs     float64    `json:"connect_cpu_us_per_conn"`
@@ -103,6 +114,7 @@ func main() {
 	flag.DurationVar(&c.settle, "settle", time.Second, "idle time after connecting before measuring (connect: before reading RSS)")
 	flag.DurationVar(&c.timeout, "timeout", 5*time.Minute, "hard limit for the whole run")
 	flag.Float64Var(&c.tolerance, "tolerance", 0.99, "minimum delivered/expected fraction")
+	flag.BoolVar(&c.baseline, "baseline", false, "slow scenario only: the last client keeps reading (the baseline for the stall); everything else is the same")
 	flag.Parse()
 
 	raiseFileLimit()
@@ -188,6 +200,10 @@ func check(c config, res *result) error {
 	if float64(lost) > (1-c.tolerance)*float64(c.n) {
 		errs = append(errs, fmt.Errorf("%d clients disconnected during the run", lost))
 	}
+	if c.scenario == "slow" && c.baseline && float64(res.FloodRecv) < c.tolerance*float64(res.FloodSent) {
+		errs = append(errs, fmt.Errorf("baseline reader got %d of %d flood messages: it did not keep up, so this is no baseline",
+			res.FloodRecv, res.FloodSent))
+	}
 	if res.Malformed > 0 {
 		errs = append(errs, fmt.Errorf("%d malformed or unmatched frames", res.Malformed))
 	}
@@ -215,11 +231,18 @@ type measure struct {
 }
 
 func startMeasure(pid int, every time.Duration) (*measure, error) {
+	return measureWith(pid, startRSS(pid, every))
+}
+
+// measureWith starts measuring CPU now while RSS keeps coming from rss,
+// which may have been started earlier. On error rss is stopped.
+func measureWith(pid int, rss *rssSampler) (*measure, error) {
 	st, err := readProc(pid)
 	if err != nil {
+		rss.finish()
 		return nil, fmt.Errorf("read server /proc: %w", err)
 	}
-	return &measure{pid: pid, cpu0: st.cpu, t0: time.Now(), rss: startRSS(pid, every)}, nil
+	return &measure{pid: pid, cpu0: st.cpu, t0: time.Now(), rss: rss}, nil
 }
 
 func (m *measure) stop(res *result, ops int64, keepSeries bool) error {
@@ -240,8 +263,23 @@ func (m *measure) stop(res *result, ops int64, keepSeries bool) error {
 	res.RSSEndKiB = st.rssKiB
 	if keepSeries {
 		res.RSSSeries = series
+		res.MeasureStartMs = m.t0.Sub(m.rss.start).Milliseconds()
+		res.RSSStallKiB, res.RSSGrowthKiB = growth(series, res.RSSPeakKiB)
 	}
 	return nil
+}
+
+// growth returns the first RSS sample of series and how far peak rose
+// above it (never negative); both are 0 without samples.
+func growth(series [][2]int64, peak int64) (first, grew int64) {
+	if len(series) == 0 {
+		return 0, 0
+	}
+	first = series[0][1]
+	for _, s := range series {
+		peak = max(peak, s[1])
+	}
+	return first, peak - first
 }
 
 func connect(c config, f *fleet, res *result, o dialOpts, slow int) ([]*client, error) {
@@ -268,10 +306,10 @@ func finish(f *fleet, res *result, clients []*client) {
 	f.closeAll(clients)
 }
 
-// waitDrain polls until delivered reaches want or the drain time is up.
-func waitDrain(f *fleet, want int64, d time.Duration) {
+// waitDrain polls until counter reaches want or d is up.
+func waitDrain(counter *atomic.Int64, want int64, d time.Duration) {
 	deadline := time.Now().Add(d)
-	for f.delivered.Load() < want && time.Now().Before(deadline) {
+	for counter.Load() < want && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
@@ -331,6 +369,10 @@ func runBroadcast(c config, f *fleet, res *result) error {
 	if c.scenario == "slow" {
 		slow, stall = c.n-1, make(chan struct{})
 		o = dialOpts{timeout: 15 * time.Second, rcvbuf: 4096, stall: stall}
+		if c.baseline {
+			// Same client, same tiny receive buffer, but it keeps reading.
+			o.stall, stall = nil, nil
+		}
 	}
 	clients, err := connect(c, f, res, o, slow)
 	if err != nil {
@@ -347,17 +389,26 @@ func runBroadcast(c config, f *fleet, res *result) error {
 		}
 		finish(f, res, clients)
 	}()
-	stopFlood := func() {}
+	stopFlood := func() int64 { return 0 }
+	var m *measure
 	if slow >= 0 {
+		// RSS is sampled from the moment the slow client stops reading,
+		// which is when the flood (its first event) starts.
+		rss := startRSS(c.pid, 100*time.Millisecond)
 		if stopFlood, err = flood(c, clients[0], clients[slow]); err != nil {
+			rss.finish()
 			return err
 		}
-	}
-	time.Sleep(c.settle) // let the server finish connection setup work
-	m, err := startMeasure(c.pid, 250*time.Millisecond)
-	if err != nil {
-		stopFlood()
-		return err
+		time.Sleep(c.settle) // let the server finish connection setup work
+		if m, err = measureWith(c.pid, rss); err != nil {
+			stopFlood()
+			return err
+		}
+	} else {
+		time.Sleep(c.settle) // let the server finish connection setup work
+		if m, err = startMeasure(c.pid, 250*time.Millisecond); err != nil {
+			return err
+		}
 	}
 	sent, expected, err := sender(c, f, clients[0], func(int64) int { return recipients },
 		func(dst []byte, seq int64) []byte {
@@ -365,15 +416,20 @@ func runBroadcast(c config, f *fleet, res *result) error {
 			dst = payload(dst, f.now(), seq, c.size)
 			return append(dst, `"]`...)
 		})
-	stopFlood()
+	res.FloodSent = stopFlood()
 	res.Sent, res.Expected = sent, expected
 	if err == nil {
-		waitDrain(f, expected, c.drain)
+		waitDrain(&f.delivered, expected, c.drain)
+		if slow >= 0 && c.baseline {
+			waitDrain(&f.flood, res.FloodSent, c.drain)
+		}
 	}
+	res.FloodRecv = f.flood.Load()
 	if merr := m.stop(res, f.delivered.Load(), slow >= 0); merr != nil && err == nil {
 		err = merr
 	}
-	if slow >= 0 {
+	res.Baseline = slow >= 0 && c.baseline
+	if stall != nil {
 		// Let the slow client read again: if the server dropped it, it drains
 		// what the kernel buffered, sees the close and ends.
 		close(stall)
@@ -387,19 +443,25 @@ func runBroadcast(c config, f *fleet, res *result) error {
 	return err
 }
 
+// floodSize is the payload of each flood message; uncounted events at least
+// this long are counted as flood deliveries.
+const floodSize = 128 << 10
+
 // flood makes the slow client join room "slow" and then has from emit a
 // 128 KiB message to that room every 10 ms (12.8 MB/s), so the kernel buffers
 // of the non-reading client fill within a second and the server has to
-// queue, drop or block. The returned func stops the flood and waits for it.
-func flood(c config, from, slow *client) (stop func(), err error) {
+// queue, drop or block. The returned func stops the flood, waits for it and
+// returns how many flood messages were sent.
+func flood(c config, from, slow *client) (stop func() int64, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	if err := slow.call(ctx, func(id int) []byte { return fmt.Appendf(nil, `42%d["join","slow"]`, id) }); err != nil {
 		return nil, fmt.Errorf("slow client join: %w", err)
 	}
-	frame := append([]byte(`42["room","slow","`), bytes.Repeat([]byte{'x'}, 128<<10)...)
+	frame := append([]byte(`42["room","slow","`), bytes.Repeat([]byte{'x'}, floodSize)...)
 	frame = append(frame, `"]`...)
 	quit, done := make(chan struct{}), make(chan struct{})
+	var sent int64
 	go func() {
 		defer close(done)
 		t := time.NewTicker(10 * time.Millisecond)
@@ -415,10 +477,11 @@ func flood(c config, from, slow *client) (stop func(), err error) {
 				if from.send(frame) != nil {
 					return
 				}
+				sent++
 			}
 		}
 	}()
-	return func() { close(quit); <-done }, nil
+	return func() int64 { close(quit); <-done; return sent }, nil
 }
 
 func roomName(i, rooms int) string { return fmt.Sprintf("r%d", i%rooms) }
@@ -456,7 +519,7 @@ func runRoom(c config, f *fleet, res *result) error {
 		})
 	res.Sent, res.Expected = sent, expected
 	if err == nil {
-		waitDrain(f, expected, c.drain)
+		waitDrain(&f.delivered, expected, c.drain)
 	}
 	if merr := m.stop(res, f.delivered.Load(), false); merr != nil && err == nil {
 		err = merr
