@@ -165,7 +165,8 @@ func run(o options) int {
 					status = "FAIL: " + err.Error()
 					failures = append(failures, fmt.Sprintf("run %d %s %s: %v", r+1, sc.id, srv.name, err))
 				}
-				fmt.Fprintf(os.Stderr, "[run %d/%d %5.0fs] %-15s %-8s %s %s\n", r+1, o.runs, time.Since(t0).Seconds(), sc.id, srv.name, brief(sc, res), status)
+				base := runResult(results, sc.baseline, srv.name, r)
+				fmt.Fprintf(os.Stderr, "[run %d/%d %5.0fs] %-15s %-8s %s %s\n", r+1, o.runs, time.Since(t0).Seconds(), sc.id, srv.name, brief(sc, res, base), status)
 			}
 		}
 	}
@@ -202,6 +203,16 @@ func rotate[T any](s []T, r int) []T {
 }
 
 type key struct{ scen, server string }
+
+// runResult is the result of run r of (scen, server), nil if there is none
+// or the run failed.
+func runResult(results map[key][]sample, scen, server string, r int) *loadResult {
+	s := results[key{scen, server}]
+	if scen == "" || r >= len(s) || s[r].err != nil {
+		return nil
+	}
+	return s[r].res
+}
 
 type sample struct {
 	res *loadResult
@@ -407,14 +418,17 @@ func parseResult(b []byte) *loadResult {
 	return last
 }
 
-// brief is the one-line progress summary of a result.
-func brief(sc scenario, r *loadResult) string {
+// brief is the one-line progress summary of a result; base is the same
+// run's baseline result, if any.
+func brief(sc scenario, r, base *loadResult) string {
 	if r == nil {
 		return ""
 	}
 	var parts []string
 	for _, m := range sc.metrics {
-		parts = append(parts, fmt.Sprintf("%s=%s", m.short, fmtNum(m.get(r))))
+		if v, ok := m.value(r, base); ok {
+			parts = append(parts, fmt.Sprintf("%s=%s", m.short, fmtNum(v)))
+		}
 	}
 	return strings.Join(parts, " ")
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,15 +29,22 @@ type stats struct {
 	n, fails      int
 }
 
+// figure computes m per run; a vsBase metric pairs run r with run r of the
+// baseline scenario and counts runs without a usable pair as failed.
 func (rp report) figure(sc scenario, server string, m metric) stats {
 	var vs []float64
 	st := stats{}
-	for _, s := range rp.results[key{sc.id, server}] {
+	for r, s := range rp.results[key{sc.id, server}] {
 		if s.err != nil || s.res == nil {
 			st.fails++
 			continue
 		}
-		vs = append(vs, m.get(s.res))
+		v, ok := m.value(s.res, runResult(rp.results, sc.baseline, server, r))
+		if !ok {
+			st.fails++
+			continue
+		}
+		vs = append(vs, v)
 	}
 	st.n = len(vs)
 	if len(vs) == 0 {
@@ -126,7 +134,20 @@ func (rp report) markdown() string {
 	b.WriteString("\nEach cell: median (min–max) over the runs. us/op = server CPU (utime+stime from /proc) per delivered message " +
 		"(per round trip for echo, per connection for connect). Ratio = sockbus median / peer median (for figures marked ↑ higher is better, otherwise lower is better). " +
 		"Target = sockbus goal for the full run.\n\n")
+	for _, sc := range rp.scens {
+		if sc.baseline != "" {
+			fmt.Fprintf(&b, "`%s` vs baseline: each run is divided by (or, for RSS, reduced by) the same-numbered run of `%s` "+
+				"on the same server; median (min–max) of those per-run figures. Deliveries/s count the others only (the last client never counts). "+
+				"RSS growth = max RSS − RSS when the last client stopped reading; sockbus-server's outbox bound is %d MiB per connection.\n\n",
+				sc.id, sc.baseline, outboxBoundMiB)
+		}
+	}
 	b.WriteString("![server CPU us/op per scenario](usop.svg)\n\n")
+	for _, sc := range rp.scens {
+		if sc.rssChart {
+			fmt.Fprintf(&b, "![server RSS over time, %s](%s)\n\n", sc.id, rssChartName)
+		}
+	}
 	hdr := []string{"scenario", "figure"}
 	hdr = append(hdr, rp.servers...)
 	peers := slices.DeleteFunc(slices.Clone(rp.servers), func(s string) bool { return s == "sockbus" })
@@ -204,6 +225,11 @@ func (rp report) write() error {
 	if err := os.WriteFile(filepath.Join(dir, "usop.svg"), []byte(rp.svg()), 0o644); err != nil {
 		return err
 	}
+	if sc, ok := rp.rssScenario(); ok {
+		if err := os.WriteFile(filepath.Join(dir, rssChartName), []byte(rp.rssSVG(sc)), 0o644); err != nil {
+			return err
+		}
+	}
 	var jl strings.Builder
 	for _, sc := range rp.scens {
 		for _, s := range rp.servers {
@@ -246,6 +272,10 @@ func (rp report) updateReadme() error {
 		mid.WriteString(l + "\n")
 	}
 	fmt.Fprintf(&mid, "\nLatest table: [results/latest.md](results/latest.md)\n\n![server CPU us/op per scenario](results/usop.svg)\n")
+	if sc, ok := rp.rssScenario(); ok {
+		fmt.Fprintf(&mid, "\nServer memory over time, `%s`: [results/%s](results/%s)\n\n![server RSS over time, %s](results/%s)\n",
+			sc.id, rssChartName, rssChartName, sc.id, rssChartName)
+	}
 	s = s[:i+len(begin)] + mid.String() + s[j:]
 	return os.WriteFile(p, []byte(s), 0o644)
 }
@@ -320,11 +350,103 @@ func (rp report) svg() string {
 	return b.String()
 }
 
+// niceCeil rounds v > 0 up to 1, 2, 2.5 or 5 times a power of ten.
 func niceCeil(v float64) float64 {
-	for _, step := range []float64{1, 2, 5, 10, 20, 25, 50, 100, 200, 500, 1000} {
-		if v <= step {
-			return step
+	if v <= 0 {
+		return 1
+	}
+	p := math.Pow(10, math.Floor(math.Log10(v)))
+	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+		if v <= m*p*(1+1e-9) {
+			return m * p
 		}
 	}
-	return v
+	return 10 * p
+}
+
+// rssChartName is the memory chart's file in the results directory.
+const rssChartName = "rss-slow.svg"
+
+// rssScenario is the scenario whose RSS series is charted, if it ran.
+func (rp report) rssScenario() (scenario, bool) {
+	for _, sc := range rp.scens {
+		if sc.rssChart {
+			return sc, true
+		}
+	}
+	return scenario{}, false
+}
+
+// rssSVG draws the server RSS (MiB) over time of every successful run of
+// sc, one line per (server, run), time 0 being when the last client
+// stopped reading, with a marker where the measured broadcast starts.
+func (rp report) rssSVG(sc scenario) string {
+	const w, h, left, right, top, bottom = 720, 360, 60, 20, 50, 70
+	plotW, plotH := float64(w-left-right), float64(h-top-bottom)
+	maxT, maxM, mark := 0.0, 0.0, int64(-1)
+	for _, s := range rp.servers {
+		for _, smp := range rp.results[key{sc.id, s}] {
+			if smp.res == nil {
+				continue
+			}
+			for _, p := range smp.res.RSSSeries {
+				maxT, maxM = max(maxT, float64(p[0])/1000), max(maxM, float64(p[1])/1024)
+			}
+			if mark < 0 && len(smp.res.RSSSeries) > 0 {
+				mark = smp.res.MeasureStartMs
+			}
+		}
+	}
+	if mark >= 0 {
+		maxT = max(maxT, float64(mark)/1000)
+	}
+	maxT, maxM = niceCeil(maxT), niceCeil(maxM)
+	x := func(ms int64) float64 { return float64(left) + float64(ms)/1000/maxT*plotW }
+	y := func(kib int64) float64 { return float64(top) + plotH - float64(kib)/1024/maxM*plotH }
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">`+"\n", w, h, w, h)
+	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="white"/>`+"\n", w, h)
+	fmt.Fprintf(&b, `<text x="%d" y="22" font-size="15" font-weight="bold">Server RSS (MiB) in %s, from when the last client stops reading</text>`+"\n", left, html.EscapeString(sc.id))
+	for i := 0; i <= 4; i++ {
+		m := maxM * float64(i) / 4
+		yy := y(int64(m * 1024))
+		fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#ddd"/><text x="%d" y="%.1f" text-anchor="end">%s</text>`+"\n",
+			left, w-right, yy, yy, left-6, yy+4, fmtNum(m))
+	}
+	for i := 0; i <= 5; i++ {
+		t := maxT * float64(i) / 5
+		xx := x(int64(t * 1000))
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle">%ss</text>`+"\n", xx, h-bottom+16, fmtNum(t))
+	}
+	if mark >= 0 {
+		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%d" y2="%d" stroke="#999" stroke-dasharray="4 3"/><text x="%.1f" y="%d" font-size="10">broadcast starts</text>`+"\n",
+			x(mark), x(mark), top, h-bottom, x(mark)+4, top+10)
+	}
+	for si, s := range rp.servers {
+		color := palette[s]
+		if color == "" {
+			color = "#888"
+		}
+		runs, drops := 0, 0
+		for r, smp := range rp.results[key{sc.id, s}] {
+			if smp.err != nil || smp.res == nil || len(smp.res.RSSSeries) == 0 {
+				continue
+			}
+			runs++
+			if smp.res.SlowDropped {
+				drops++
+			}
+			pts := make([]string, len(smp.res.RSSSeries))
+			for i, p := range smp.res.RSSSeries {
+				pts[i] = fmt.Sprintf("%.1f,%.1f", x(p[0]), y(p[1]))
+			}
+			fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="%s" stroke-width="1.5" stroke-opacity="0.85"><title>%s run %d: +%s MiB</title></polyline>`+"\n",
+				strings.Join(pts, " "), color, s, r+1, fmtNum(float64(smp.res.RSSGrowthKiB)/1024))
+		}
+		lx := left + si*160
+		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="14" height="14" fill="%s"/><text x="%d" y="%d">%s (dropped %d/%d)</text>`+"\n",
+			lx, h-30, color, lx+20, h-19, s, drops, runs)
+	}
+	b.WriteString("</svg>\n")
+	return b.String()
 }

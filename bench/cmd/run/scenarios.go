@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -29,20 +30,46 @@ type loadResult struct {
 	RSSPeakKiB       int64      `json:"rss_peak_kib"`
 	RSSEndKiB        int64      `json:"rss_end_kib"`
 	RSSSeries        [][2]int64 `json:"rss_series"`
+	RSSStallKiB      int64      `json:"rss_stall_start_kib"`
+	RSSGrowthKiB     int64      `json:"rss_growth_kib"`
+	MeasureStartMs   int64      `json:"measure_start_ms"`
+	Baseline         bool       `json:"baseline"`
+	FloodSent        int64      `json:"flood_sent"`
+	FloodRecv        int64      `json:"flood_recv"`
 	Disconnects      int64      `json:"disconnects"`
 	SlowDropped      bool       `json:"slow_dropped"`
 	OK               bool       `json:"ok"`
 	Error            string     `json:"error"`
 }
 
-// metric is one figure reported for a scenario.
+// metric is one figure reported for a scenario: either get of each run, or
+// vsBase of each run against the same run of the scenario's baseline.
 type metric struct {
 	name   string // shown in the table
 	short  string // shown in progress lines
 	higher bool   // higher is better
 	get    func(*loadResult) float64
+	// vsBase, when set instead of get, derives the figure from a run and the
+	// same-numbered run of the baseline scenario; ok is false when it is
+	// undefined (the baseline delivered nothing).
+	vsBase func(r, base *loadResult) (v float64, ok bool)
 	target float64 // sockbus target in full mode, 0 if none
 }
+
+// value is m for run r given that run's baseline result (nil if none).
+func (m metric) value(r, base *loadResult) (float64, bool) {
+	if m.vsBase == nil {
+		return m.get(r), true
+	}
+	if r == nil || base == nil {
+		return 0, false
+	}
+	return m.vsBase(r, base)
+}
+
+// outboxBoundMiB is the engine's default MaxOutboxBytes, which
+// bench/sockbus-server keeps.
+const outboxBoundMiB = 16
 
 var (
 	usOp     = metric{name: "server CPU us/op", short: "us/op", get: func(r *loadResult) float64 { return r.UsPerOp }}
@@ -54,7 +81,21 @@ var (
 	connCPU  = metric{name: "connect server CPU us/conn", short: "cpu/conn", get: func(r *loadResult) float64 { return r.ConnectCPUUs }}
 	rssConn  = metric{name: "RSS KiB per idle conn", short: "KiB/conn", get: func(r *loadResult) float64 { return r.RSSPerConnKiB }}
 	rssPeak  = metric{name: "server RSS peak MiB", short: "rssMiB", get: func(r *loadResult) float64 { return float64(r.RSSPeakKiB) / 1024 }}
-	dropped  = metric{name: "slow client dropped (runs)", short: "dropped", get: func(r *loadResult) float64 {
+	rssGrow  = metric{name: "RSS growth from stall start MiB", short: "grow", get: func(r *loadResult) float64 { return float64(r.RSSGrowthKiB) / 1024 }}
+	// vsBaseline is the slow-consumer requirement: the others keep >= 90%
+	// of the throughput they get when the client reads.
+	vsBaseline = metric{name: "others' deliveries/s vs baseline", short: "vsBase", higher: true,
+		vsBase: func(r, b *loadResult) (float64, bool) {
+			if b.PerSec <= 0 {
+				return 0, false
+			}
+			return r.PerSec / b.PerSec, true
+		}}
+	growVsBase = metric{name: "RSS growth minus baseline's MiB", short: "grow-base",
+		vsBase: func(r, b *loadResult) (float64, bool) {
+			return float64(r.RSSGrowthKiB-b.RSSGrowthKiB) / 1024, true
+		}}
+	dropped = metric{name: "slow client dropped (runs)", short: "dropped", get: func(r *loadResult) float64 {
 		if r.SlowDropped {
 			return 1
 		}
@@ -72,6 +113,10 @@ type scenario struct {
 	metrics []metric
 	timeout time.Duration
 	chart   bool // us/op goes into the chart
+	// baseline is the id of the scenario that vsBase metrics compare each
+	// run with (same run number, same server); it must come earlier.
+	baseline string
+	rssChart bool // the RSS series goes into the memory chart
 }
 
 // scenarios lists what run executes; quick shrinks N and durations.
@@ -150,10 +195,21 @@ func scenarios(quick bool) []scenario {
 			args:    []string{"-scenario", "connect", "-n", strconv.Itoa(big), "-settle", "1s"},
 			metrics: []metric{withTarget(connUs, 110), connCPU, withTarget(rssConn, 8)}, timeout: limit(big, 0),
 		},
+	)
+	slowArgs := common(big, longDur, "-scenario", "slow", "-size", "1000", "-stall", "20s", "-window", window)
+	slowID := "slow-" + k(big)
+	out = append(out,
 		scenario{
-			id: "slow-" + k(big), title: fmt.Sprintf("broadcast to %d (1 KiB, max rate) while one client stops reading and is sent 128 KiB every 10 ms", big),
-			args:    common(big, longDur, "-scenario", "slow", "-size", "1000", "-stall", "20s", "-window", window),
-			metrics: []metric{perSec, usOp, rssPeak, dropped}, timeout: limit(big, longDur),
+			id: slowID + "-base", title: fmt.Sprintf("baseline of %s: the same clients, payload, window, duration and 128 KiB every 10 ms to the last client, which keeps reading", slowID),
+			args:    append(slices.Clone(slowArgs), "-baseline"),
+			metrics: []metric{perSec, usOp, rssPeak, rssGrow}, timeout: limit(big, longDur),
+		},
+		scenario{
+			id: slowID, title: fmt.Sprintf("broadcast to %d (1 KiB, max rate) while one client stops reading and is sent 128 KiB every 10 ms", big),
+			args: slowArgs,
+			metrics: []metric{perSec, withTarget(vsBaseline, 0.9), usOp, rssPeak, rssGrow,
+				withTarget(growVsBase, outboxBoundMiB), dropped},
+			timeout: limit(big, longDur), baseline: slowID + "-base", rssChart: true,
 		},
 	)
 	return out
