@@ -5,7 +5,8 @@
 # every scenario against every server (sockbus, Node socket.io, zishang520
 # socket.io, naive gws), interleaved, server pinned to CPU 0 and load
 # generator to CPU 1. Prints the table and writes bench/results/latest.md,
-# bench/results/usop.svg and bench/results/latest.jsonl.
+# bench/results/usop.svg, bench/results/rss-slow.svg and
+# bench/results/latest.jsonl.
 # Exit status is non-zero if any scenario failed or a server could not run.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
