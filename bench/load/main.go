@@ -44,6 +44,7 @@ type config struct {
 	settle, timeout             time.Duration
 	tolerance                   float64
 	baseline                    bool
+	rcvbuf                      int
 }
 
 // result is the JSON line the harness prints.
@@ -114,6 +115,7 @@ func main() {
 	flag.DurationVar(&c.settle, "settle", time.Second, "idle time after connecting before measuring (connect: before reading RSS)")
 	flag.DurationVar(&c.timeout, "timeout", 5*time.Minute, "hard limit for the whole run")
 	flag.Float64Var(&c.tolerance, "tolerance", 0.99, "minimum delivered/expected fraction")
+	flag.IntVar(&c.rcvbuf, "rcvbuf", 4096, "slow scenario only: SO_RCVBUF of the last client (0: kernel default)")
 	flag.BoolVar(&c.baseline, "baseline", false, "slow scenario only: the last client keeps reading (the baseline for the stall); everything else is the same")
 	flag.Parse()
 
@@ -368,7 +370,7 @@ func runBroadcast(c config, f *fleet, res *result) error {
 	o := dialOpts{}
 	if c.scenario == "slow" {
 		slow, stall = c.n-1, make(chan struct{})
-		o = dialOpts{timeout: 15 * time.Second, rcvbuf: 4096, stall: stall}
+		o = dialOpts{timeout: 15 * time.Second, rcvbuf: c.rcvbuf, stall: stall}
 		if c.baseline {
 			// Same client, same tiny receive buffer, but it keeps reading.
 			o.stall, stall = nil, nil

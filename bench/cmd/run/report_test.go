@@ -117,8 +117,8 @@ func TestSlowScenarios(t *testing.T) {
 			if !matches(sc.id, base.id) {
 				t.Errorf("quick=%v: -scenarios %s would not select its baseline %s", quick, sc.id, base.id)
 			}
-			// The baseline is the same invocation plus -baseline.
-			if got, want := strings.Join(base.args, " "), strings.Join(sc.args, " ")+" -baseline"; got != want {
+			// The baseline is the same invocation plus -baseline -rcvbuf 0.
+			if got, want := strings.Join(base.args, " "), strings.Join(sc.args, " ")+" -baseline -rcvbuf 0"; got != want {
 				t.Errorf("quick=%v: baseline args %q, want %q", quick, got, want)
 			}
 		}
