@@ -398,8 +398,11 @@ func (d *Decoder) feedBinary(data []byte) (*Packet, error) {
 		d.Reset()
 		return nil, fmt.Errorf("codec: attachment of %d bytes over %d: %w", len(data), lim.MaxPacketSize, ErrPayloadTooLarge)
 	}
-	if !d.Owned {
+	switch {
+	case !d.Owned:
 		data = append(make([]byte, 0, len(data)), data...)
+	case data == nil:
+		data = []byte{} // an empty attachment is still bytes, never null
 	}
 	p.Attachments[d.have] = data
 	d.have++

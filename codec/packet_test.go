@@ -270,6 +270,27 @@ func TestDecoder(t *testing.T) {
 	}
 }
 
+func TestDecoderEmptyAttachmentIsNotNil(t *testing.T) {
+	t.Parallel()
+	for _, owned := range []bool{false, true} {
+		d := Decoder{Owned: owned}
+		if _, err := d.Feed([]byte(`51-["a",{"_placeholder":true,"num":0}]`), false); err != nil {
+			t.Fatal(err)
+		}
+		p, err := d.Feed(nil, true)
+		if err != nil || p == nil {
+			t.Fatalf("owned=%v: Feed = %v, %v", owned, p, err)
+		}
+		if p.Attachments[0] == nil {
+			t.Errorf("owned=%v: empty attachment decoded as nil (re-encodes as null)", owned)
+		}
+		var b []byte
+		if err := (Args{Raw: []json.RawMessage{json.RawMessage(`{"_placeholder":true,"num":0}`)}, Attachments: p.Attachments}).Decode(0, &b); err != nil || b == nil {
+			t.Errorf("owned=%v: Decode = %v, %v; want empty non-nil bytes", owned, b, err)
+		}
+	}
+}
+
 func TestDecoderErrors(t *testing.T) {
 	t.Parallel()
 	type step struct {
