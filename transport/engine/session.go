@@ -387,6 +387,12 @@ func (s *Session) receiveProbe(w Writer, p codec.EnginePacket) error {
 		old := s.writer
 		s.stale, s.writer, s.probe = old, w, nil
 		s.transport, s.upgraded = "websocket", true
+		if len(s.probeQ) > 0 {
+			// "5" right behind "2probe": w has not taken the 3probe yet;
+			// it goes out first, before the outbox (Node sends it at once).
+			s.q = append(s.probeQ, s.q[s.head:]...)
+			s.head = 0
+		}
 		s.probeQ = nil
 		s.mu.Unlock()
 		wake(old)

@@ -134,3 +134,45 @@ func FuzzQuery(f *testing.F) {
 		}
 	})
 }
+
+// TestUpgradeRightAfterProbe: a "5" read before the WebSocket took its
+// 3probe (both frames in one read) still sends the 3probe, first, then the
+// outbox.
+func TestUpgradeRightAfterProbe(t *testing.T) {
+	t.Parallel()
+	srv, err := engine.NewServer(engine.Config{Handler: &transporttest.Recorder{}, Transports: []engine.Transport{polling.New(polling.Config{})}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	poll, ws := &nopWriter{}, &nopWriter{}
+	s, err := srv.Open(poll, transport.Handshake{Transport: "polling"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pkts, _ := s.Take(poll, nil, 0); len(pkts) != 1 || pkts[0].Type != codec.Open {
+		t.Fatalf("first poll = %v, want the open packet", pkts)
+	}
+	if err := s.Probe(ws); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Send(transport.NewMessage([]byte("queued"), false)); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []codec.EnginePacket{{Type: codec.Ping, Data: []byte("probe")}, {Type: codec.Upgrade}} {
+		if err := s.Receive(ws, p); err != nil {
+			t.Fatalf("Receive(%v): %v", p.Type, err)
+		}
+	}
+	pkts, done := s.Take(ws, nil, 0)
+	var got []string
+	for _, p := range pkts {
+		got = append(got, string(codec.AppendEngine(nil, p.Engine())))
+	}
+	if want := []string{"3probe", "4queued"}; !slices.Equal(got, want) || done {
+		t.Errorf("WebSocket Take = %q, done %v; want %q", got, done, want)
+	}
+	if s.Transport() != "websocket" {
+		t.Errorf("transport = %q, want websocket", s.Transport())
+	}
+}
