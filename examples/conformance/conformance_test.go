@@ -619,3 +619,40 @@ func TestSocketIOEvents(t *testing.T) {
 		}
 	})
 }
+
+// TestSocketIOEmitWithAck covers the socket.io-protocol suite's
+// acknowledgements: the server asks for an ack (its first ack id is 0, per
+// socket) and re-emits the ack's arguments, binary as binary.
+func TestSocketIOEmitWithAck(t *testing.T) {
+	t.Parallel()
+	base := start(t)
+	const bin = `{"_placeholder":true,"num":0},{"_placeholder":true,"num":1},"test"`
+	tests := []struct {
+		name, send, wantEmit, ack, wantBack string
+		bin                                 [][]byte
+	}{
+		{"plain", `42["emit-with-ack",1,"2",{"3":[true]}]`, `420["emit-with-ack",1,"2",{"3":[true]}]`,
+			`430[1,"2",{"3":[false]}]`, `42["emit-with-ack",1,"2",{"3":[false]}]`, nil},
+		{"binary", `452-["emit-with-ack",1,` + bin + `]`, `452-0["emit-with-ack",1,` + bin + `]`,
+			`462-0[1,` + bin + `]`, `452-["emit-with-ack",1,` + bin + `]`, [][]byte{{1, 2, 3}, {4, 5, 6}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			w, _ := sioConnect(t, base, "40")
+			w.expect(t, `42["auth",{}]`)
+			round := func(send, want string) {
+				w.send(t, send)
+				for _, b := range tt.bin {
+					w.sendBinary(t, b)
+				}
+				w.expect(t, want)
+				for _, b := range tt.bin {
+					w.expectBinary(t, b)
+				}
+			}
+			round(tt.send, tt.wantEmit)
+			round(tt.ack, tt.wantBack)
+		})
+	}
+}

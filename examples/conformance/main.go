@@ -7,9 +7,12 @@
 // (text as text, binary as binary). /socket.io/ is a Socket.IO server with
 // the namespaces "/" and "/custom": every connection gets "auth" with its
 // CONNECT payload; on "/", "message" is answered with "message-back" and the
-// same arguments, and "message-with-ack" is acknowledged with them. Both
-// endpoints use pingInterval 300 ms, pingTimeout 200 ms, maxPayload 1e6 and
-// CORS origin "*". The server listens on 127.0.0.1 and ::1.
+// same arguments, "message-with-ack" is acknowledged with them, and
+// "emit-with-ack" is sent back asking for an ack whose arguments then come
+// back as "emit-with-ack" (the socket.io-protocol suite's acknowledgements
+// tests). Both endpoints use pingInterval 300 ms, pingTimeout 200 ms,
+// maxPayload 1e6 and CORS origin "*". The server listens on 127.0.0.1 and
+// ::1.
 package main
 
 import (
@@ -145,5 +148,18 @@ func setup(io *bus.Server) {
 		// go back byte for byte, binary as binary in the same order.
 		s.On("message", func(e *bus.Event) { _ = s.Emit("message-back", e.Args) })
 		s.On("message-with-ack", func(e *bus.Event) { _ = e.Ack(e.Args) })
+		s.On("emit-with-ack", func(e *bus.Event) { go emitWithAck(s, e.Args) })
 	})
+}
+
+// emitWithAck serves "emit-with-ack" of the socket.io-protocol test suite:
+// the arguments go back as an "emit-with-ack" event asking for an ack, and
+// the ack's arguments come back as a plain "emit-with-ack" event. It runs on
+// its own goroutine (EmitWithAck blocks until the client's next packets are
+// read) and ends when the ack arrives or the socket disconnects.
+func emitWithAck(s *bus.Socket, args bus.Args) {
+	ack, err := s.EmitWithAck(s.Context(), "emit-with-ack", args)
+	if err == nil {
+		_ = s.Emit("emit-with-ack", ack)
+	}
 }
