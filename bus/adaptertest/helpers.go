@@ -121,7 +121,7 @@ func BenchmarkBroadcast(b *testing.B, newAdapter func() bus.AdapterFactory) {
 	}
 	connected := make(chan struct{}, 1)
 	servers[1].Of("/").OnConnection(func(*bus.Socket) { connected <- struct{}{} })
-	c := &counter{done: make(chan struct{}, 1)}
+	c := &counter{done: make(chan struct{}, 1), closed: make(chan error, 1), window: make(chan struct{}, 1024)}
 	conn, _, err := transport.Pipe(c, servers[1], transport.PipeConfig{})
 	if err != nil {
 		b.Fatal(err)
@@ -137,12 +137,22 @@ func BenchmarkBroadcast(b *testing.B, newAdapter func() bus.AdapterFactory) {
 	start := time.Now()
 	b.ResetTimer()
 	for range b.N {
+		// A bounded window of messages in flight, as a real publisher
+		// with flow control would keep: a burst past the receiver's
+		// queue bound would (rightly) drop it as a slow consumer.
+		select {
+		case c.window <- struct{}{}:
+		case reason := <-c.closed:
+			b.Fatalf("receiver closed after %d of %d: %v", c.n.Load(), b.N, reason)
+		}
 		if err := ns.Emit("msg", payload); err != nil {
 			b.Fatal(err)
 		}
 	}
 	select {
 	case <-c.done:
+	case reason := <-c.closed:
+		b.Fatalf("receiver closed after %d of %d: %v", c.n.Load(), b.N, reason)
 	case <-time.After(time.Minute):
 		b.Fatalf("%d of %d delivered", c.n.Load(), b.N)
 	}
@@ -151,15 +161,29 @@ func BenchmarkBroadcast(b *testing.B, newAdapter func() bus.AdapterFactory) {
 
 // counter is an in-process client counting the events it receives.
 type counter struct {
-	n    atomic.Int64
-	want atomic.Int64
-	done chan struct{}
+	n      atomic.Int64
+	want   atomic.Int64
+	done   chan struct{}
+	closed chan error    // the close reason, if the server drops the client
+	window chan struct{} // one token per event in flight
 }
 
 func (c *counter) OnOpen(transport.Conn, transport.Handshake) error { return nil }
-func (c *counter) OnClose(transport.Conn, error)                    {}
+func (c *counter) OnClose(_ transport.Conn, reason error) {
+	select {
+	case c.closed <- reason:
+	default:
+	}
+}
 func (c *counter) OnMessage(_ transport.Conn, m *transport.Message) {
-	if len(m.Data) > 0 && m.Data[0] == '2' && c.n.Add(1) == c.want.Load() {
+	if len(m.Data) == 0 || m.Data[0] != '2' {
+		return
+	}
+	select {
+	case <-c.window:
+	default:
+	}
+	if c.n.Add(1) == c.want.Load() {
 		c.done <- struct{}{}
 	}
 }
