@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	lru "github.com/hashicorp/golang-lru/v2"
+
 	"github.com/sockbus/sockbus/room"
 )
 
@@ -115,10 +117,26 @@ func (ns *Namespace) targetIDs(opts BroadcastOptions, fn func(*Socket) bool) {
 }
 
 // roomCache holds rooms resolved to sockets, for rooms of at least
-// minCachedRoom members that broadcasts went to.
+// minCachedRoom members that broadcasts went to: the maxCachedRooms most
+// recently used, so memory stays bounded however many rooms there are.
 type roomCache struct {
-	mu sync.RWMutex
-	m  map[string]*cachedRoom
+	size int // 0 means maxCachedRooms (tests set a small size)
+	once sync.Once
+	lru  *lru.Cache[string, *cachedRoom]
+}
+
+// maxCachedRooms bounds the room cache of a namespace.
+const maxCachedRooms = 4096
+
+func (rc *roomCache) cache() *lru.Cache[string, *cachedRoom] {
+	rc.once.Do(func() {
+		size := rc.size
+		if size <= 0 {
+			size = maxCachedRooms
+		}
+		rc.lru, _ = lru.New[string, *cachedRoom](size) // only fails for a size <= 0
+	})
+	return rc.lru
 }
 
 // cachedRoom is one room of the cache. gen counts the changes of the room's
@@ -135,24 +153,18 @@ type resolvedRoom struct {
 	sockets []*Socket
 }
 
-// entry returns the cache entry of room, creating it.
+// entry returns the cache entry of room, creating it. An entry evicted
+// and created again starts stale, so it is resolved afresh.
 func (rc *roomCache) entry(name string) *cachedRoom {
-	rc.mu.RLock()
-	cr := rc.m[name]
-	rc.mu.RUnlock()
-	if cr != nil {
+	c := rc.cache()
+	if cr, ok := c.Get(name); ok {
 		return cr
 	}
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	if cr = rc.m[name]; cr == nil {
-		if rc.m == nil {
-			rc.m = make(map[string]*cachedRoom)
-		}
-		cr = &cachedRoom{}
-		rc.m[name] = cr
+	fresh := &cachedRoom{}
+	if prev, ok, _ := c.PeekOrAdd(name, fresh); ok {
+		return prev
 	}
-	return cr
+	return fresh
 }
 
 // changed makes the entry of a room whose membership changed stale, and
@@ -160,20 +172,15 @@ func (rc *roomCache) entry(name string) *cachedRoom {
 // entry is never taken for fresh: a rebuild reads the generation before
 // the index.
 func (rc *roomCache) changed(e room.Event) {
-	rc.mu.RLock()
-	cr := rc.m[e.Room]
-	rc.mu.RUnlock()
-	if cr == nil {
+	c := rc.cache()
+	cr, ok := c.Peek(e.Room)
+	if !ok {
 		return
 	}
 	cr.gen.Add(1)
 	cr.sockets.Store(nil)
 	if e.Kind == room.DeleteRoom {
-		rc.mu.Lock()
-		if rc.m[e.Room] == cr {
-			delete(rc.m, e.Room)
-		}
-		rc.mu.Unlock()
+		c.Remove(e.Room)
 	}
 }
 

@@ -26,8 +26,18 @@ func selected(ns *Namespace, opts BroadcastOptions) (got, want []string) {
 // unions, except sets small and big) finds what the room index finds.
 func TestTargetsMatchIndex(t *testing.T) {
 	t.Parallel()
+	for _, size := range []int{0, 2} { // 2: entries are evicted all the time
+		t.Run(fmt.Sprint("cache size ", size), func(t *testing.T) {
+			t.Parallel()
+			testTargetsMatchIndex(t, size)
+		})
+	}
+}
+
+func testTargetsMatchIndex(t *testing.T, cacheSize int) {
 	s := newServer(t, Config{})
 	ns := s.Of("/")
+	ns.cache.size = cacheSize
 	rooms := []string{"a", "b", "c", "d"}
 	ns.Use(func(so *Socket) error {
 		if so.hs.Query["early"] != nil {
@@ -86,7 +96,7 @@ func TestTargetsMatchIndex(t *testing.T) {
 			}
 		}
 	}
-	if n := len(ns.cache.m); n == 0 {
+	if n := ns.cache.cache().Len(); n == 0 {
 		t.Error("no room was cached: the test does not cover the cache")
 	}
 }
