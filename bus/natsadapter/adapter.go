@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
 	"github.com/vmihailenco/msgpack/v5"
 
@@ -519,11 +520,9 @@ func (a *adapter) BroadcastWithAck(ctx context.Context, pkt *codec.Packet, o bus
 	return a.fire(broadcast, &payload{Packet: p, RequestID: id, Opts: &op})
 }
 
-func requestID() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
+// requestID names one request: a random (version 4) UUID, unique across
+// the cluster without coordination.
+func requestID() string { return uuid.NewString() }
 
 // request publishes a request and waits for one response per other server.
 // It returns what arrived, also with an error.
