@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
 	"github.com/sockbus/sockbus/transport"
@@ -93,41 +95,27 @@ func TestPipeValuesKeepOrderWithMessages(t *testing.T) {
 	t.Parallel()
 	a, b := newRecorder(), valueRecorder{newRecorder()}
 	ca, _, err := transport.Pipe(a, b, transport.PipeConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	vc := ca.(transport.ValueConn)
 	_ = ca.Send(transport.NewMessage([]byte("m1"), false))
 	_ = vc.SendValue("v1")
 	_ = ca.Send(transport.NewMessage([]byte("m2"), false))
 	_ = ca.Close(nil)
 	<-a.closed
-	if reason := <-b.closed; !errors.Is(reason, transport.ErrTransportClose) {
-		t.Errorf("peer closed with %v", reason)
-	}
+	assert.ErrorIs(t, <-b.closed, transport.ErrTransportClose, "peer's close reason")
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if want := []string{"m1", "v1", "m2"}; !equal(b.got, want) {
-		t.Errorf("peer got %q, want %q", b.got, want)
-	}
-	if err := ca.Send(transport.NewMessage(nil, false)); !errors.Is(err, transport.ErrClosed) {
-		t.Errorf("Send after close = %v, want ErrClosed", err)
-	}
-	if err := ca.Close(nil); !errors.Is(err, transport.ErrClosed) {
-		t.Errorf("second Close = %v, want ErrClosed", err)
-	}
+	assert.Equal(t, []string{"m1", "v1", "m2"}, b.got, "messages and values in send order")
+	assert.ErrorIs(t, ca.Send(transport.NewMessage(nil, false)), transport.ErrClosed, "Send after close")
+	assert.ErrorIs(t, ca.Close(nil), transport.ErrClosed, "second Close")
 }
 
 func TestPipeSendValueNeedsValueHandler(t *testing.T) {
 	t.Parallel()
 	a, b := newRecorder(), newRecorder()
 	ca, _, err := transport.Pipe(a, b, transport.PipeConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ca.(transport.ValueConn).SendValue("x"); !errors.Is(err, errors.ErrUnsupported) {
-		t.Errorf("SendValue to a plain Handler = %v, want ErrUnsupported", err)
-	}
+	require.NoError(t, err)
+	assert.ErrorIs(t, ca.(transport.ValueConn).SendValue("x"), errors.ErrUnsupported, "SendValue to a plain Handler")
 	_ = ca.Close(nil)
 	<-a.closed
 	<-b.closed
@@ -139,19 +127,13 @@ func TestPipeSlowConsumer(t *testing.T) {
 	a := newRecorder()
 	b := &blocking{recorder: newRecorder(), block: block}
 	ca, _, err := transport.Pipe(a, b, transport.PipeConfig{MaxMessages: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var sendErr error
 	for i := 0; i < 100 && sendErr == nil; i++ {
 		sendErr = ca.Send(transport.NewMessage([]byte("x"), false))
 	}
-	if !errors.Is(sendErr, transport.ErrSlowConsumer) {
-		t.Errorf("overflowing Send = %v, want ErrSlowConsumer", sendErr)
-	}
-	if reason := <-a.closed; !errors.Is(reason, transport.ErrSlowConsumer) {
-		t.Errorf("sender closed with %v, want slow consumer", reason)
-	}
+	assert.ErrorIs(t, sendErr, transport.ErrSlowConsumer, "overflowing Send")
+	assert.ErrorIs(t, <-a.closed, transport.ErrSlowConsumer, "sender's close reason")
 	close(block)
 	<-b.closed
 }
@@ -164,16 +146,4 @@ type blocking struct {
 func (b *blocking) OnMessage(c transport.Conn, m *transport.Message) {
 	<-b.block
 	b.recorder.OnMessage(c, m)
-}
-
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
