@@ -326,13 +326,19 @@ func (ns *Namespace) connect(c *conn, auth json.RawMessage) {
 			return
 		}
 	}
-	// The reply goes first so that no broadcast can overtake it.
+	// The socket is registered before the reply, as Node does: a broadcast
+	// issued once the client has seen "connect" must reach it. A broadcast
+	// racing with the reply may reach the client just before it; clients
+	// buffer such events until "connect" (socket.io-client's receiveBuffer).
 	s.connected.Store(true)
 	c.add(s)
-	c.sendControl(connectReply(ns.name, s.id))
 	ns.sockets.put(s)
 	ns.cache.touch(ns.rooms.Rooms(s.id)) // rooms joined by middlewares
 	ns.rooms.Join(s.id, s.id)
+	c.sendControl(connectReply(ns.name, s.id))
+	if h := ns.srv.afterConnectReply; h != nil {
+		h(s)
+	}
 	for _, fn := range ns.connHandlers() {
 		if !ns.safe("connection", func() { fn(s) }) {
 			_ = s.Disconnect(false)

@@ -58,6 +58,10 @@ type Server struct {
 	cfg Config
 	log *slog.Logger
 
+	// afterConnectReply, set by tests before any connection, runs right
+	// after a socket's CONNECT reply is sent.
+	afterConnectReply func(*Socket)
+
 	mu      sync.RWMutex
 	nss     map[string]*Namespace
 	parents []*ParentNamespace
